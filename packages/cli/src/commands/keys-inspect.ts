@@ -1,0 +1,37 @@
+import { hasErrors, inspectKey, type KeyInfo } from '@signet/core';
+
+import type { Command } from '../command';
+import { EXIT, UsageError } from '../context';
+import { readKeyFile } from '../key-files';
+import { formatProblems } from '../render';
+
+export const keysInspect: Command = {
+  summary: "show a key's ID, fingerprint, algorithm, expiry and compatibility",
+  usage: `Usage: signet keys inspect FILE [--json]
+
+Reads an armored or binary OpenPGP key (public or private; a private key is not decrypted) and says
+whether tofu/terraform can verify signatures made with it. Exit code 1 when it cannot.`,
+  options: {},
+  async run(args, context) {
+    const [file, extra] = args.positionals;
+    if (file === undefined) throw new UsageError('Missing FILE: the key file to inspect.');
+    if (extra !== undefined) throw new UsageError(`Unexpected argument ${JSON.stringify(extra)}.`);
+    const key: KeyInfo = await inspectKey(await readKeyFile(context, file, 'FILE'));
+    const ok = !hasErrors(key.problems);
+    return {
+      json: { ok, key },
+      exitCode: ok ? EXIT.ok : EXIT.problems,
+      text:
+        `key ID       ${key.keyId}\n` +
+        `fingerprint  ${key.fingerprint}\n` +
+        `algorithm    ${key.algorithm} (v${key.version})\n` +
+        `user IDs     ${key.userIds.join(', ') || '-'}\n` +
+        `created      ${key.created}\n` +
+        `expires      ${key.expires ?? 'never'}${key.expired ? ' (expired)' : ''}\n` +
+        `revoked      ${key.revoked ? 'yes' : 'no'}\n` +
+        `type         ${key.isPrivate ? 'private' : 'public'}\n` +
+        `tofu/terraform  ${key.compatible ? 'compatible' : 'NOT compatible'}\n` +
+        formatProblems(key.problems),
+    };
+  },
+};

@@ -1,0 +1,76 @@
+import { isSignetError, PROBLEM_CODES, type Problem } from '@signet/core';
+
+import { parseCommandArgs, type Command } from './command';
+import { EXIT, UsageError, type CliContext } from './context';
+import { formatProblems } from './render';
+
+// The command table. Modules load lazily so `signet keys inspect` does not pay for zip or packaging code.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  'keys generate': async () => (await import('./commands/keys-generate')).keysGenerate,
+  'keys inspect': async () => (await import('./commands/keys-inspect')).keysInspect,
+  package: async () => (await import('./commands/package')).packageCommand,
+  sign: async () => (await import('./commands/sign')).sign,
+  validate: async () => (await import('./commands/validate')).validate,
+  release: async () => (await import('./commands/release')).release,
+};
+
+const USAGE = `Usage: signet <command> [options]
+
+Commands:
+  keys generate   make an OpenPGP signing key tofu/terraform can verify
+  keys inspect    show a key's ID, fingerprint, algorithm, expiry and compatibility
+  package         zip binaries for every platform, write the manifest and SHA256SUMS
+  sign            sign SHA256SUMS (passphrase from SIGNET_GPG_PASSPHRASE)
+  validate        check a release the way tofu/terraform will
+  release         package + sign + validate, from signet.yaml
+
+Run "signet <command> --help" for a command's options. Add --json for machine output.
+Exit codes: 0 ok, 1 validation problems, 2 usage error, 3 anything else.`;
+
+/** Runs the CLI and returns the exit code. Only bin.ts touches `process`. */
+export async function main(argv: string[], context: CliContext): Promise<number> {
+  const json = argv.includes('--json');
+  const [first, second] = argv;
+  const name = first === 'keys' && second !== undefined && !second.startsWith('-') ? `keys ${second}` : first;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    context.stdout.write(`${USAGE}\n`);
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    return fail(context, json, new UsageError(`Unknown command ${JSON.stringify(name)}.\n\n${USAGE}`));
+  }
+  const command = await load();
+  try {
+    const args = parseCommandArgs(argv.slice(name.split(' ').length), command.options);
+    if (args.values.help === true) {
+      context.stdout.write(`${command.usage}\n`);
+      return EXIT.ok;
+    }
+    const output = await command.run(args, context);
+    context.stdout.write(json ? `${JSON.stringify(output.json, null, 2)}\n` : output.text);
+    return output.exitCode;
+  } catch (error) {
+    return fail(context, json, error, command.usage);
+  }
+}
+
+/** Maps an error to its exit code and prints it (as JSON on stdout with --json, else on stderr). */
+function fail(context: CliContext, json: boolean, error: unknown, usage?: string): number {
+  if (isSignetError(error) && (PROBLEM_CODES as readonly string[]).includes(error.code)) {
+    const problems = [{ code: error.code, severity: 'error', message: error.message }] as Problem[];
+    if (json) context.stdout.write(`${JSON.stringify({ ok: false, problems }, null, 2)}\n`);
+    else context.stderr.write(formatProblems(problems));
+    return EXIT.problems;
+  }
+  const usageError = error instanceof UsageError || isSignetError(error);
+  const code = usageError ? (error as { code: string }).code : 'INTERNAL';
+  const message = error instanceof Error ? error.message : String(error);
+  if (json) {
+    context.stdout.write(`${JSON.stringify({ ok: false, error: { code, message } }, null, 2)}\n`);
+  } else {
+    const hint = error instanceof UsageError && usage ? `\n\n${usage}` : '';
+    context.stderr.write(`signet: ${message}${hint}\n`);
+  }
+  return usageError ? EXIT.usage : EXIT.failure;
+}

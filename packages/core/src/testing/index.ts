@@ -1,0 +1,3 @@
+// Test and demo helpers, behind the `@signet/core/testing` subpath so production code never loads them.
+export { writeExampleProject, type ExampleProject, type ExampleProjectOptions } from './example-project';
+export { createFakeExecutable } from './fake-executable';
