@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 
-import { decryptPrivateKey } from '@signet/core';
+import { decryptPrivateKey, isSignetError } from '@signet/core';
 
 import type { CliContext } from './context';
 import { UsageError } from './context';
@@ -21,5 +21,16 @@ export async function readKeyFile(context: CliContext, path: string, flag: strin
  */
 export async function loadPrivateKey(context: CliContext, path: string, flag = '--key') {
   const data = await readKeyFile(context, path, flag);
-  return decryptPrivateKey(data, context.env.SIGNET_GPG_PASSPHRASE || undefined);
+  const passphrase = context.env.SIGNET_GPG_PASSPHRASE || undefined;
+  try {
+    return await decryptPrivateKey(data, passphrase);
+  } catch (error) {
+    if (isSignetError(error, 'KEY_PASSPHRASE')) {
+      const hint = passphrase === undefined
+        ? 'the key is encrypted: set SIGNET_GPG_PASSPHRASE to its passphrase.'
+        : 'SIGNET_GPG_PASSPHRASE does not decrypt it; check the variable (and that it holds no trailing newline).';
+      throw new UsageError(`Cannot unlock ${flag} ${JSON.stringify(path)}: ${hint}`, 'KEY_PASSPHRASE');
+    }
+    throw error;
+  }
 }

@@ -1,0 +1,127 @@
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+
+import { writeExampleProject } from '@signet/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { parseExpiry } from './commands/keys-generate';
+import { main } from './index';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'signet-cli-'));
+});
+afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+async function run(args: string[], env: Record<string, string> = {}) {
+  let stdout = '';
+  let stderr = '';
+  const sink = (append: (s: string) => void) =>
+    new Writable({
+      write(chunk: Buffer, _e, callback) {
+        append(chunk.toString());
+        callback();
+      },
+    });
+  const code = await main(args, {
+    stdout: sink((s) => (stdout += s)),
+    stderr: sink((s) => (stderr += s)),
+    env: { CI: 'true', ...env },
+    cwd: dir,
+  });
+  return { code, stdout, stderr };
+}
+
+describe('usage errors exit 2 with a message that names the problem', () => {
+  it.each([
+    [['frobnicate'], /Unknown command "frobnicate"/],
+    [['validate', 'dist', '--frobnicate'], /Unknown option '--frobnicate'/],
+    [['package', '--version', '1.0.0', '--out', 'dist', 'bin'], /Missing required option --name/],
+    [['package', '--name', 'Hello!', '--version', '1.0.0', '--out', 'dist', 'bin'], /"Hello!"/],
+    [['package', '--name', 'hello', '--version', '1.0.0+build.1', '--out', 'dist', 'bin'], /build metadata/i],
+    [['package', '--name', 'hello', '--version', '1.0.0', '--protocols', 'six', '--out', 'dist', 'bin'], /"six"/],
+    [['package', '--name', 'hello', '--version', '1.0.0', '--out', 'dist'], /Missing INPUT/],
+    [['package', '--name', 'hello', '--version', '1.0.0', '--out', 'dist', 'no-such-dir'], /no-such-dir/],
+    [['validate'], /Missing PATH/],
+    [['validate', 'no-such-dir'], /"no-such-dir"/],
+    [['validate', '.', '--key', 'missing.asc'], /Cannot read --key "missing.asc"/],
+    [['sign', 'dist'], /Missing required option --key/],
+    [['keys', 'inspect'], /Missing FILE/],
+    [['keys', 'generate', '--name', 'x', '--email', 'not-an-email'], /Invalid --email "not-an-email"/],
+    [['keys', 'generate', '--name', 'x', '--email', 'a@b.c', '--algorithm', 'dsa'], /Invalid --algorithm "dsa"/],
+    [['keys', 'generate', '--name', 'x', '--email', 'a@b.c', '--expires', '2x'], /Invalid --expires "2x"/],
+    [['release', '-c', 'missing.yaml'], /missing\.yaml/],
+  ])('signet %j', async (args, message) => {
+    const result = await run(args);
+    expect(result.stderr).toMatch(message);
+    expect(result.code).toBe(2);
+  });
+
+  it('prints usage errors as JSON with --json', async () => {
+    const result = await run(['validate', '--json']);
+    expect(result.code).toBe(2);
+    expect(JSON.parse(result.stdout)).toEqual({ ok: false, error: { code: 'USAGE', message: expect.stringMatching(/Missing PATH/) } });
+  });
+
+  it('shows help with exit 0, and usage with exit 2 when no command is given', async () => {
+    expect((await run(['--help'])).code).toBe(0);
+    expect((await run(['validate', '--help'])).stdout).toMatch(/Usage: signet validate/);
+    expect((await run([])).code).toBe(2);
+  });
+});
+
+describe('signet.yaml errors', () => {
+  it.each([
+    ['provider: [', /line|column/i],
+    ['provider:\n  name: hello\n', /provider\.version/],
+    ['provider:\n  name: hello\n  version: 1.0.0\n  files: []\n  colour: blue\n', /colour/],
+  ])('%j is a clear usage error', async (yaml, message) => {
+    await writeFile(join(dir, 'bad.yaml'), yaml);
+    const result = await run(['release', '-c', 'bad.yaml']);
+    expect(result.stderr).toMatch(message);
+    expect(result.code).toBe(2);
+  });
+});
+
+describe('keys and passphrases', () => {
+  it('keys generate writes a 0600 private key and refuses to overwrite it', async () => {
+    const args = ['keys', 'generate', '--name', 'Dev', '--email', 'dev@example.com', '--algorithm', 'ed25519', '--out', 'k'];
+    const first = await run(args, { SIGNET_GPG_PASSPHRASE: 'pw' });
+    expect(first.code).toBe(0);
+    expect((await stat(join(dir, 'k', 'private.asc'))).mode & 0o777).toBe(0o600);
+    expect(await readFile(join(dir, 'k', 'private.asc'), 'utf8')).not.toContain('pw');
+    const second = await run(args, { SIGNET_GPG_PASSPHRASE: 'pw' });
+    expect(second.code).toBe(2);
+    expect(second.stderr).toMatch(/already exists/);
+  });
+
+  it('a wrong passphrase fails release before packaging, without echoing the passphrase', async () => {
+    const project = await writeExampleProject(join(dir, 'wrong-pass'), { platforms: ['linux_amd64'] });
+    const result = await run(['release', '-c', project.configPath], { SIGNET_GPG_PASSPHRASE: 'not-the-passphrase' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/passphrase/i);
+    expect(result.stderr).not.toContain('not-the-passphrase');
+    await expect(stat(project.distDir)).rejects.toThrow();
+  });
+
+  it('a missing passphrase for an encrypted key says which variable to set', async () => {
+    const project = await writeExampleProject(join(dir, 'no-pass'), { platforms: ['linux_amd64'] });
+    const result = await run(['release', '-c', project.configPath]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/SIGNET_GPG_PASSPHRASE/);
+  });
+});
+
+describe('parseExpiry', () => {
+  const now = new Date('2026-01-31T00:00:00Z');
+  it.each([
+    ['30d', '2026-03-02T00:00:00.000Z'],
+    ['2w', '2026-02-14T00:00:00.000Z'],
+    ['2y', '2028-01-31T00:00:00.000Z'],
+  ])('%s', (value, expected) => {
+    expect(parseExpiry(value, now)?.toISOString()).toBe(expected);
+  });
+  it('never', () => expect(parseExpiry('never', now)).toBeUndefined());
+});
