@@ -67,7 +67,7 @@ async function generate(options: Record<string, unknown>): Promise<string> {
     format: 'armored',
     ...options,
   } as Parameters<typeof openpgp.generateKey>[0]);
-  await writeFile(path, publicKey);
+  await writeFile(path, publicKey as unknown as string);
   return path;
 }
 
@@ -93,7 +93,7 @@ describe('tampering', () => {
     const original = await readFile(path);
     for (const offset of [0, Math.floor(original.length / 2), original.length - 1]) {
       const bytes = Buffer.from(original);
-      bytes[offset] ^= 0x20;
+      bytes[offset]! ^= 0x20;
       await writeFile(path, bytes);
       const run = await validate();
       expect(run.code, `${name} @${offset}`).toBe(1);
@@ -173,7 +173,7 @@ describe('SHA256SUMS', () => {
   it('SHASUMS_MISMATCH: one byte of a zip changed', async () => {
     const path = join(dist, `${P}_windows_amd64.zip`);
     const bytes = await readFile(path);
-    bytes[bytes.length - 30] ^= 0x01;
+    bytes[bytes.length - 30]! ^= 0x01;
     await writeFile(path, bytes);
     expectProblem(await validate(), 'SHASUMS_MISMATCH', /archive has incorrect checksum/);
   });

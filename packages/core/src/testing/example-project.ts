@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { generateKey } from '../keys';
+import { generateKey } from '../key-generate';
 import { DEFAULT_PLATFORMS } from '../platforms';
 import { createFakeExecutable } from './fake-executable';
 
