@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
 import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 
 import { main } from '@signet/cli';
@@ -45,11 +47,13 @@ export async function runSignet(args: string[], options: { cwd: string; env?: Re
 }
 
 const BIN = fileURLToPath(new URL('../../packages/cli/src/bin.ts', import.meta.url));
+// `--import tsx` would resolve from the child's cwd (a temporary folder); give it the loader's absolute URL.
+const TSX_LOADER = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/loader.mjs')).href;
 
 /** Runs the real `signet` binary in a child process (as `pnpm signet` does). */
 export async function spawnSignet(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<CliRun> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', BIN, ...args], {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', TSX_LOADER, BIN, ...args], {
       cwd: options.cwd,
       env: { ...process.env, CI: 'true', ...options.env },
       maxBuffer: 64 * 1024 * 1024,

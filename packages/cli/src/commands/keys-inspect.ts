@@ -19,7 +19,7 @@ whether tofu/terraform can verify signatures made with it. Exit code 1 when it c
     const key: KeyInfo = await inspectKey(await readKeyFile(context, file, 'FILE'));
     const ok = !hasErrors(key.problems);
     return {
-      json: { ok, key },
+      json: { ok, key, problems: key.problems },
       exitCode: ok ? EXIT.ok : EXIT.problems,
       text:
         `key ID       ${key.keyId}\n` +
