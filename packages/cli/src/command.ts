@@ -29,12 +29,13 @@ export interface Command {
 /** Parses argv strictly; unknown flags and missing values become usage errors that quote the flag. */
 export function parseCommandArgs(argv: string[], options: OptionSpec): ParsedArgs {
   try {
-    return parseArgs({
+    const { values, positionals } = parseArgs({
       args: argv,
       options: { ...options, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
       allowPositionals: true,
       strict: true,
-    }) as ParsedArgs;
+    });
+    return { values, positionals };
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message.replace(/\. To specify.*$/s, '.') : String(error));
   }
