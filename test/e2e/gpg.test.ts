@@ -5,16 +5,17 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-import { generateKey } from '../../packages/core/src/key-generate';
-import { decryptPrivateKey, inspectKey } from '../../packages/core/src/keys';
 import {
   dearmorSignature,
+  decryptPrivateKey,
+  generateKey,
+  inspectKey,
   isArmoredSignature,
   signShasums,
   verifyShasumsSignature,
-} from '../../packages/core/src/signature';
+} from '@signet/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { requireTool } from '../helpers/tools';
 
 const hasGpg = requireTool('gpg');
@@ -35,6 +36,13 @@ function gpg(args: string[], input?: string): { stdout: string; stderr: string }
   });
   if (result.status !== 0) throw new Error(`gpg ${args.join(' ')} failed (${result.status}):\n${result.stderr}`);
   return { stdout: result.stdout, stderr: result.stderr };
+}
+
+/** `gpg --export` in binary form, as raw bytes. */
+function gpgExportBinary(email: string): Uint8Array {
+  const result = spawnSync('gpg', ['--batch', '--export', email], { env: { ...process.env, GNUPGHOME: home } });
+  if (result.status !== 0) throw new Error(`gpg --export failed:\n${result.stderr.toString()}`);
+  return result.stdout;
 }
 
 /** `gpg --verify` with machine-readable status lines; returns the VALIDSIG fingerprint (signing key, primary). */
@@ -137,7 +145,7 @@ describe.skipIf(!hasGpg)(
       const result = await verifyShasumsSignature({
         shasums,
         signature: await readFile(signaturePath),
-        keys: [gpg(['--export', email]).stdout],
+        keys: [gpgExportBinary(email)],
       });
       expect(result).toMatchObject({
         valid: true,

@@ -38,27 +38,28 @@ export async function collectInputs(
     const info = await stat(input.path).catch(() => {
       throw new SignetError('INPUT_INVALID', `Input ${JSON.stringify(input.path)} does not exist.`);
     });
-    if (input.platform !== undefined) {
-      if (!isKnownPlatform(input.platform)) throw unknownPlatform(input.platform, input.path);
-      if (!info.isFile()) throw new SignetError('INPUT_INVALID', `Input ${JSON.stringify(input.path)} for ${input.platform} is not a file.`);
-      found.push({ platform: input.platform, kind: input.path.endsWith('.zip') ? 'zip' : 'binary', path: input.path });
-    } else if (info.isFile()) {
-      found.push(classifyFile(input.path, release, true)!);
-    } else {
-      found.push(...(await collectFolder(input.path, release)));
-    }
+    if (input.platform !== undefined && !isKnownPlatform(input.platform))
+      throw unknownPlatform(input.platform, input.path);
+    if (info.isFile()) found.push(classifyFile(input.path, release, { required: true, platform: input.platform })!);
+    else if (info.isDirectory()) found.push(...(await collectFolder(input.path, release, input.platform)));
+    else throw new SignetError('INPUT_INVALID', `Input ${JSON.stringify(input.path)} is neither a file nor a folder.`);
   }
   return dedupe(found);
 }
 
-async function collectFolder(dir: string, release: { name: string; version: string }): Promise<CollectedArtifact[]> {
-  const own = platformOfDir(basename(dir));
+/** Walks a folder: an `os_arch` one (or one given a platform) holds binaries, any other is searched one level. */
+async function collectFolder(
+  dir: string,
+  release: { name: string; version: string },
+  platform?: string,
+): Promise<CollectedArtifact[]> {
+  const own = platform ?? platformOfDir(basename(dir));
   const entries = await readdir(dir, { withFileTypes: true });
   const result: CollectedArtifact[] = [];
-  for (const entry of entries) {
+  for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const path = join(dir, entry.name);
     if (entry.isFile()) {
-      const artifact = classifyFile(path, release, false);
+      const artifact = classifyFile(path, release, { required: false, platform: own });
       if (artifact) result.push(artifact);
     } else if (entry.isDirectory() && own === undefined && platformOfDir(entry.name) !== undefined) {
       result.push(...(await collectFolder(path, release)));
@@ -72,45 +73,79 @@ async function collectFolder(dir: string, release: { name: string; version: stri
         : `No executable found in ${JSON.stringify(dir)}: expected ${release.name}_v${release.version} or terraform-provider-${release.name}_v${release.version}${own.startsWith('windows') ? '.exe' : ''}.`,
     );
   }
-  // GoReleaser folders hold both a platform's binary and its zip: keep the binary.
+  // GoReleaser's dist/ holds both a platform's binary (in its build folder) and its zip: keep the binary.
   const binaries = new Set(result.filter((a) => a.kind === 'binary').map((a) => a.platform));
   return result.filter((a) => a.kind === 'binary' || !binaries.has(a.platform));
 }
 
-/** Classifies one file; `required` makes an unrecognised file an error instead of being skipped. */
-function classifyFile(path: string, release: { name: string; version: string }, required: boolean): CollectedArtifact | undefined {
+interface ClassifyOptions {
+  /** Makes an unrecognised file an error instead of being skipped (it was named as an input). */
+  required: boolean;
+  /** The platform given for the file or its folder; otherwise the parent folder's name decides. */
+  platform?: string | undefined;
+}
+
+function classifyFile(
+  path: string,
+  release: { name: string; version: string },
+  options: ClassifyOptions,
+): CollectedArtifact | undefined {
   const file = basename(path);
   const artifact = parseArtifactName(file);
   if (artifact?.kind === 'zip') {
     checkIdentity(file, artifact, release);
+    if (options.platform !== undefined && options.platform !== artifact.platform) {
+      throw new SignetError(
+        'INPUT_INVALID',
+        `${JSON.stringify(path)} is named for ${artifact.platform} but given for ${options.platform}; rename the zip or fix the platform.`,
+      );
+    }
     if (!isKnownPlatform(artifact.platform)) throw unknownPlatform(artifact.platform, path);
     return { platform: artifact.platform, kind: 'zip', path };
   }
   if (artifact) return undefined; // SHA256SUMS, .sig, manifest: Signet writes its own
-  const executable = parseExecutableName(file);
-  const platform = platformOfDir(basename(dirname(path)));
-  if (executable && platform) {
+  let executable = parseExecutableName(file);
+  // `readme_v2` parses as the short form too: in a folder walk, only a short name that is the provider's counts.
+  if (executable && !options.required && !file.startsWith('terraform-provider-') && executable.name !== release.name)
+    executable = undefined;
+  if (executable)
     checkIdentity(file, { name: executable.name, version: executable.version ?? release.version }, release);
-    return { platform, kind: 'binary', path };
+  const platform = options.platform ?? platformOfDir(basename(dirname(path)));
+  if (platform !== undefined && (executable || (options.required && options.platform !== undefined))) {
+    // A file given with its platform is taken whatever its name: `files: {linux_amd64: build/out}` in signet.yaml.
+    return { platform, kind: file.endsWith('.zip') ? 'zip' : 'binary', path };
   }
-  if (!required) return undefined;
+  if (!options.required) return undefined;
   throw new SignetError(
     'INPUT_INVALID',
     `Cannot tell the platform of ${JSON.stringify(path)}: put binaries in an os_arch folder (linux_amd64/${release.name}_v${release.version}), name zips terraform-provider-${release.name}_${release.version}_OS_ARCH.zip, or map the platform to the file in signet.yaml (files: {linux_amd64: path}).`,
   );
 }
 
-function checkIdentity(file: string, found: { name: string; version: string }, release: { name: string; version: string }): void {
+function checkIdentity(
+  file: string,
+  found: { name: string; version: string },
+  release: { name: string; version: string },
+): void {
   if (found.name !== release.name) {
-    throw new SignetError('FILENAME_NAME_MISMATCH', `${JSON.stringify(file)} is for provider ${JSON.stringify(found.name)}, but the release is ${JSON.stringify(release.name)}.`);
+    throw new SignetError(
+      'FILENAME_NAME_MISMATCH',
+      `${JSON.stringify(file)} is for provider ${JSON.stringify(found.name)}, but the release is ${JSON.stringify(release.name)}.`,
+    );
   }
   if (found.version !== release.version) {
-    throw new SignetError('FILENAME_VERSION_MISMATCH', `${JSON.stringify(file)} is for version ${JSON.stringify(found.version)}, but the release is ${JSON.stringify(release.version)}.`);
+    throw new SignetError(
+      'FILENAME_VERSION_MISMATCH',
+      `${JSON.stringify(file)} is for version ${JSON.stringify(found.version)}, but the release is ${JSON.stringify(release.version)}.`,
+    );
   }
 }
 
 function unknownPlatform(platform: string, path: string): SignetError {
-  return new SignetError('PLATFORM_UNKNOWN', `${JSON.stringify(path)} is for platform ${JSON.stringify(platform)}, which tofu/terraform do not know; expected os_arch such as "linux_amd64".`);
+  return new SignetError(
+    'PLATFORM_UNKNOWN',
+    `${JSON.stringify(path)} is for platform ${JSON.stringify(platform)}, which tofu/terraform do not know; expected os_arch such as "linux_amd64".`,
+  );
 }
 
 function dedupe(artifacts: CollectedArtifact[]): CollectedArtifact[] {
@@ -118,7 +153,10 @@ function dedupe(artifacts: CollectedArtifact[]): CollectedArtifact[] {
   for (const artifact of artifacts) {
     const previous = byPlatform.get(artifact.platform);
     if (previous && previous.path !== artifact.path) {
-      throw new SignetError('PLATFORM_DUPLICATE', `Platform ${artifact.platform} is given twice: ${JSON.stringify(previous.path)} and ${JSON.stringify(artifact.path)}; keep one.`);
+      throw new SignetError(
+        'PLATFORM_DUPLICATE',
+        `Platform ${artifact.platform} is given twice: ${JSON.stringify(previous.path)} and ${JSON.stringify(artifact.path)}; keep one.`,
+      );
     }
     byPlatform.set(artifact.platform, artifact);
   }

@@ -21,7 +21,10 @@ export function hash1(files: readonly HashedFile[]): string {
   const summary = createHash('sha256');
   for (const file of [...files].sort((a, b) => compareUtf8(a.name, b.name))) {
     if (file.name.includes('\n')) {
-      throw new SignetError('ZIP_UNSAFE_PATH', `File name ${JSON.stringify(file.name)} contains a newline, which h1: hashes cannot express.`);
+      throw new SignetError(
+        'ZIP_UNSAFE_PATH',
+        `File name ${JSON.stringify(file.name)} contains a newline, which h1: hashes cannot express.`,
+      );
     }
     summary.update(`${file.sha256}  ${file.name}\n`);
   }
@@ -33,7 +36,7 @@ export function formatZh(sha256Hex: string): string {
   return `zh:${sha256Hex.toLowerCase()}`;
 }
 
-/** SHA-256 of a file, streamed. */
+/** SHA-256 (lower hex) of a file, streamed in 1 MiB reads so memory stays flat whatever its size. */
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
@@ -43,13 +46,17 @@ export async function sha256File(path: string): Promise<string> {
 /** The SHA-256 of empty content: what a zip directory entry contributes to HashZip. */
 export const EMPTY_SHA256 = createHash('sha256').digest('hex');
 
-/** HashDir: terraform's `h1:` of an unpacked package folder (regular files only, `/` separators). */
+/**
+ * HashDir: terraform's `h1:` of an unpacked package folder, what it writes to lock files. Regular files only
+ * (directories and symbolic links are not content), names relative with `/` separators. Files are hashed one
+ * after another: a package is a handful of files, and a tree of thousands must not open them all at once.
+ */
 export async function hashDir(dir: string): Promise<string> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  const files = entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
-  return hash1(
-    await Promise.all(
-      files.map(async (path) => ({ name: relative(dir, path).split(sep).join('/'), sha256: await sha256File(path) })),
-    ),
-  );
+  const files: HashedFile[] = [];
+  for (const entry of entries.filter((e) => e.isFile())) {
+    const path = join(entry.parentPath, entry.name);
+    files.push({ name: relative(dir, path).split(sep).join('/'), sha256: await sha256File(path) });
+  }
+  return hash1(files);
 }

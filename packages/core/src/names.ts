@@ -54,14 +54,23 @@ export type ArtifactName =
   | { kind: 'zip'; name: string; version: string; platform: string }
   | { kind: 'shasums' | 'signature' | 'manifest'; name: string; version: string };
 
+// Deliberately looser than the rules for names, versions and platforms: a file that is clearly meant as an
+// artifact (`terraform-provider-Hello_1.0_linux_amd64.zip`) should reach the validator, which then says what is
+// wrong with it (FILENAME_NAME_MISMATCH, PLATFORM_UNKNOWN, ...), instead of being ignored as a stranger. Names
+// hold no `_`, so the name ends at the first `_`; the version is whatever sits between it and the suffix.
 const ARTIFACT_PATTERN =
-  /^terraform-provider-([a-z0-9][a-z0-9-]*)_([^_/\\]+)_(?:(SHA256SUMS)(\.sig)?|(manifest)\.json|([a-z0-9]+_[a-z0-9]+)\.zip)$/;
+  /^terraform-provider-([^_/\\]+)_([^/\\]+?)_(?:(SHA256SUMS)(\.sig)?|(manifest)\.json|([^_/\\]+_[^_/\\]+)\.zip)$/;
 
 /** Parses a release file name; `undefined` for anything that is not one of the four artifact kinds. */
 export function parseArtifactName(fileName: string): ArtifactName | undefined {
   const match = ARTIFACT_PATTERN.exec(fileName);
   if (!match) return undefined;
-  const [, name, version, sums, sig, manifest, platform] = match as unknown as [string, string, string, ...(string | undefined)[]];
+  const [, name, version, sums, sig, manifest, platform] = match as unknown as [
+    string,
+    string,
+    string,
+    ...(string | undefined)[],
+  ];
   if (platform !== undefined) return { kind: 'zip', name, version, platform };
   if (manifest !== undefined) return { kind: 'manifest', name, version };
   if (sums !== undefined) return { kind: sig === undefined ? 'shasums' : 'signature', name, version };
@@ -75,17 +84,17 @@ export interface ExecutableName {
   exe: boolean;
 }
 
-const EXECUTABLE_PATTERN = /^(?:terraform-provider-)?([a-z0-9][a-z0-9-]*?)(?:_v([^_/\\]+?))?(\.exe)?$/;
+const EXECUTABLE_NAME = '([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)';
+const EXECUTABLE_VERSION = '([^_/\\\\]+?)';
+const LONG_EXECUTABLE = new RegExp(`^terraform-provider-${EXECUTABLE_NAME}(?:_v${EXECUTABLE_VERSION})?(\\.exe)?$`);
+// The short form needs the version, otherwise any word would be a provider name.
+const SHORT_EXECUTABLE = new RegExp(`^${EXECUTABLE_NAME}_v${EXECUTABLE_VERSION}(\\.exe)?$`);
 
-/**
- * Parses `terraform-provider-NAME[_vVERSION][.exe]` and the seed's short form `NAME_vVERSION[.exe]`. The short
- * form needs the version, otherwise any word would be a provider name.
- */
+/** Parses `terraform-provider-NAME[_vVERSION][.exe]` and the seed's short form `NAME_vVERSION[.exe]`. */
 export function parseExecutableName(fileName: string): ExecutableName | undefined {
-  const match = EXECUTABLE_PATTERN.exec(fileName);
+  const match = LONG_EXECUTABLE.exec(fileName) ?? SHORT_EXECUTABLE.exec(fileName);
   if (!match) return undefined;
   const [, name, version, exe] = match as unknown as [string, string, string | undefined, string | undefined];
-  if (!fileName.startsWith('terraform-provider-') && version === undefined) return undefined;
   const result: ExecutableName = { name, exe: exe !== undefined };
   if (version !== undefined) result.version = version;
   return result;

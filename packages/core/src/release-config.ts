@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 
-import { parseDocument, type Document } from 'yaml';
+import { parseDocument } from 'yaml';
 
 import { SignetError } from './errors';
 import { assertNamespace, assertProviderName } from './names';
@@ -23,13 +23,22 @@ export interface ReleaseConfig {
   /** Private key file (armored or binary). */
   gpgKey?: string;
   protocols: string[];
+  /** Platforms the release must have; absent means "whatever the files provide". */
   platforms?: string[];
   files: ReleaseInput[];
   outDir: string;
 }
 
+/** Where the text came from: relative paths resolve against `baseDir`; `fileName` prefixes every message. */
+export interface ParseReleaseConfigOptions {
+  baseDir: string;
+  fileName: string;
+}
+
 const TOP_KEYS = ['namespace', 'registry', 'provider'];
 const PROVIDER_KEYS = ['name', 'version', 'gpg_key', 'protocols', 'platforms', 'files', 'out'];
+
+type Fail = (message: string) => never;
 
 /** Reads and validates `signet.yaml`; paths in it are relative to the file. */
 export async function readReleaseConfig(path: string): Promise<ReleaseConfig> {
@@ -37,112 +46,164 @@ export async function readReleaseConfig(path: string): Promise<ReleaseConfig> {
   try {
     text = await readFile(path, 'utf8');
   } catch (cause) {
-    throw new SignetError('CONFIG_INVALID', `Cannot read ${JSON.stringify(path)}: no such file (create signet.yaml or pass -c PATH).`, {
+    const code = (cause as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file; create it or pass -c PATH'
+        : code === 'EISDIR'
+          ? 'it is a folder; pass the signet.yaml inside it'
+          : String(cause);
+    throw new SignetError('CONFIG_INVALID', `Cannot read the release config ${JSON.stringify(path)}: ${why}.`, {
       cause,
     });
   }
   return parseReleaseConfig(text, { baseDir: dirname(resolve(path)), fileName: path });
 }
 
-/** Parses `signet.yaml` text; every error names the file and the key (`provider.version`). */
-export function parseReleaseConfig(text: string, options: { baseDir: string; fileName: string }): ReleaseConfig {
-  const fail = (message: string): never => {
+/**
+ * Parses `signet.yaml` text. Every error is `CONFIG_INVALID` and names the file and the key (`provider.version`).
+ * Scalars are read as the strings written (YAML's failsafe schema plus null), the way a Go tool decodes into
+ * string fields: `version: 1.10` stays "1.10" instead of becoming the number 1.1, and `name: no` stays "no".
+ * An empty value or `~` counts as absent, so optional keys take their default. Unknown keys are errors: a typo
+ * such as `verison` must not be silently ignored.
+ */
+export function parseReleaseConfig(text: string, options: ParseReleaseConfigOptions): ReleaseConfig {
+  const fail: Fail = (message) => {
     throw new SignetError('CONFIG_INVALID', `${options.fileName}: ${message}`);
   };
-  const document: Document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  const syntax = document.errors[0];
-  if (syntax) fail(`invalid YAML at line ${syntax.linePos?.[0]?.line ?? '?'}, column ${syntax.linePos?.[0]?.col ?? '?'}: ${syntax.message.split('\n')[0]}`);
-  const data: unknown = document.toJS();
-  const root = asObject(data, 'the document', fail);
+  const root = asObject(parseYaml(text, fail), 'the document', fail);
   checkKeys(root, TOP_KEYS, '', fail);
   const provider = asObject(root.provider, 'provider', fail);
   checkKeys(provider, PROVIDER_KEYS, 'provider.', fail);
+  const path = (key: string, value: unknown): string => resolve(options.baseDir, stringOf(value, key, fail));
 
-  const field = (key: string, check: (value: string) => unknown): string => {
-    const value = provider[key];
-    if (typeof value !== 'string' && typeof value !== 'number') fail(`provider.${key} is ${describe(value)}; expected a string.`);
-    try {
-      const result = check(String(value));
-      return typeof result === 'string' ? result : String(value);
-    } catch (error) {
-      return fail(`provider.${key}: ${(error as Error).message}`);
-    }
-  };
-  const name = field('name', assertProviderName);
-  const version = field('version', parseVersion);
   const config: ReleaseConfig = {
-    name,
-    version,
-    protocols: wrap(fail, 'provider.protocols', () => normalizeProtocols(stringList(provider.protocols ?? ['6.0'], 'provider.protocols', fail))),
+    name: check('provider.name', stringOf(provider.name, 'provider.name', fail), fail, assertProviderName),
+    version: check('provider.version', stringOf(provider.version, 'provider.version', fail), fail, parseVersion),
+    protocols: check(
+      'provider.protocols',
+      stringList(provider.protocols ?? ['6.0'], 'provider.protocols', fail),
+      fail,
+      normalizeProtocols,
+    ),
     files: readFiles(provider.files, options.baseDir, fail),
-    outDir: resolve(options.baseDir, provider.out === undefined ? 'dist' : stringOf(provider.out, 'provider.out', fail)),
+    outDir: path('provider.out', provider.out ?? 'dist'),
   };
-  if (provider.gpg_key !== undefined) config.gpgKey = resolve(options.baseDir, stringOf(provider.gpg_key, 'provider.gpg_key', fail));
-  if (provider.platforms !== undefined) {
-    config.platforms = stringList(provider.platforms, 'provider.platforms', fail);
-    for (const platform of config.platforms) wrap(fail, 'provider.platforms', () => parsePlatform(platform));
-  }
-  if (root.namespace !== undefined) {
-    config.namespace = stringOf(root.namespace, 'namespace', fail);
-    wrap(fail, 'namespace', () => assertNamespace(config.namespace!));
-  }
-  if (root.registry !== undefined) {
-    const registry = stringOf(root.registry, 'registry', fail);
-    if (!/^https?:\/\/[^\s/]+/.test(registry)) fail(`registry is ${JSON.stringify(registry)}; expected a URL such as "https://registry.example.com".`);
-    config.registry = registry;
-  }
+  if (provider.gpg_key != null) config.gpgKey = path('provider.gpg_key', provider.gpg_key);
+  if (provider.platforms != null) config.platforms = readPlatforms(provider.platforms, fail);
+  if (root.namespace != null)
+    config.namespace = check('namespace', stringOf(root.namespace, 'namespace', fail), fail, assertNamespace);
+  if (root.registry != null)
+    config.registry = check('registry', stringOf(root.registry, 'registry', fail), fail, assertRegistryUrl);
   return config;
 }
 
-type Fail = (message: string) => never;
-
-function readFiles(value: unknown, baseDir: string, fail: Fail): ReleaseInput[] {
-  if (value === undefined) fail('provider.files is missing; list the binaries, zips or dist/ folder to release.');
-  if (Array.isArray(value)) {
-    if (value.length === 0) fail('provider.files is empty; list the binaries, zips or dist/ folder to release.');
-    return value.map((item, i) => ({ path: resolve(baseDir, stringOf(item, `provider.files[${i}]`, fail)) }));
-  }
-  const map = asObject(value, 'provider.files', fail);
-  return Object.entries(map).map(([platform, path]) => {
-    wrap(fail, `provider.files.${platform}`, () => parsePlatform(platform));
-    return { platform, path: resolve(baseDir, stringOf(path, `provider.files.${platform}`, fail)) };
+function parseYaml(text: string, fail: Fail): unknown {
+  const document = parseDocument(text, {
+    schema: 'failsafe',
+    customTags: ['null'],
+    uniqueKeys: true,
+    prettyErrors: true,
   });
-}
-
-function asObject(value: unknown, where: string, fail: Fail): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return fail(`${where} is ${describe(value)}; expected a mapping.`);
+  const error = document.errors[0];
+  if (error) {
+    const where = error.linePos
+      ? `line ${error.linePos[0].line}, column ${error.linePos[0].col}`
+      : 'an unknown position';
+    const what = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    const fix =
+      error.code === 'DUPLICATE_KEY'
+        ? 'keep one of the two'
+        : 'fix the syntax there (indent with spaces, close brackets and quotes)';
+    fail(`invalid YAML at ${where}: ${what}; ${fix}.`);
   }
-  return value as Record<string, unknown>;
-}
-
-function checkKeys(object: Record<string, unknown>, allowed: readonly string[], prefix: string, fail: Fail): void {
-  for (const key of Object.keys(object)) {
-    if (!allowed.includes(key)) fail(`unknown key ${JSON.stringify(prefix + key)}; expected one of ${allowed.map((k) => prefix + k).join(', ')}.`);
-  }
-}
-
-function stringOf(value: unknown, where: string, fail: Fail): string {
-  if (typeof value !== 'string' || value === '') return fail(`${where} is ${describe(value)}; expected a non-empty string.`);
-  return value;
-}
-
-function stringList(value: unknown, where: string, fail: Fail): string[] {
-  const list = Array.isArray(value) ? value : [value];
-  return list.map((item, i) => (typeof item === 'number' ? String(item) : stringOf(item, `${where}[${i}]`, fail)));
-}
-
-function wrap<T>(fail: Fail, where: string, run: () => T): T {
   try {
-    return run();
+    return document.toJS();
+  } catch (error) {
+    // Aliases are only resolved here: an anchor used before it is set, or an alias bomb, throws a ReferenceError.
+    return fail(`invalid YAML: ${(error as Error).message}; define each &anchor once, before its *alias.`);
+  }
+}
+
+/** Runs a core parser or assertion on a value and re-throws its message under the key path. */
+function check<T>(where: string, value: T, fail: Fail, parse: (value: T) => T | void): T {
+  try {
+    return parse(value) ?? value;
   } catch (error) {
     return fail(`${where}: ${(error as Error).message}`);
   }
 }
 
+function readFiles(value: unknown, baseDir: string, fail: Fail): ReleaseInput[] {
+  const hint = 'list the binaries, zips or dist/ folder to release, or map platforms to files ({linux_amd64: path})';
+  if (value == null) return fail(`provider.files is missing; ${hint}.`);
+  if (Array.isArray(value)) {
+    if (value.length === 0) fail(`provider.files is empty; ${hint}.`);
+    return value.map((item, i) => ({ path: resolve(baseDir, stringOf(item, `provider.files[${i}]`, fail)) }));
+  }
+  const entries = Object.entries(asObject(value, 'provider.files', fail));
+  if (entries.length === 0) fail(`provider.files is empty; ${hint}.`);
+  return entries.map(([platform, path]) => {
+    check(`provider.files.${platform}`, platform, fail, (p) => void parsePlatform(p));
+    return { platform, path: resolve(baseDir, stringOf(path, `provider.files.${platform}`, fail)) };
+  });
+}
+
+function readPlatforms(value: unknown, fail: Fail): string[] {
+  const platforms = stringList(value, 'provider.platforms', fail);
+  if (platforms.length === 0)
+    fail(
+      'provider.platforms is empty; list the platforms the release must have, or remove the key to take those the files provide.',
+    );
+  platforms.forEach((platform, i) => {
+    check(`provider.platforms[${i}]`, platform, fail, (p) => void parsePlatform(p));
+    if (platforms.indexOf(platform) !== i)
+      fail(`provider.platforms lists ${JSON.stringify(platform)} twice; keep one.`);
+  });
+  return platforms;
+}
+
+function assertRegistryUrl(value: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    throw new Error(`expected an http(s) URL such as "https://registry.example.com", found ${JSON.stringify(value)}.`);
+  }
+}
+
+function asObject(value: unknown, where: string, fail: Fail): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return fail(`${where} is ${describe(value)}; expected a mapping.`);
+  return value as Record<string, unknown>;
+}
+
+function checkKeys(object: Record<string, unknown>, allowed: readonly string[], prefix: string, fail: Fail): void {
+  for (const key of Object.keys(object)) {
+    if (!allowed.includes(key))
+      fail(
+        `unknown key ${JSON.stringify(prefix + key)}; expected one of ${allowed.map((k) => prefix + k).join(', ')} (check the spelling and the indentation).`,
+      );
+  }
+}
+
+function stringOf(value: unknown, where: string, fail: Fail): string {
+  if (typeof value !== 'string' || value === '')
+    return fail(`${where} is ${describe(value)}; expected a non-empty string.`);
+  return value;
+}
+
+function stringList(value: unknown, where: string, fail: Fail): string[] {
+  const list: unknown[] = Array.isArray(value) ? value : [value];
+  return list.map((item, i) => stringOf(item, `${where}[${i}]`, fail));
+}
+
 function describe(value: unknown): string {
-  if (value === undefined) return 'missing';
-  if (value === null) return 'empty';
+  if (value == null) return 'missing or empty';
   if (Array.isArray(value)) return 'a list';
-  return `${typeof value} ${JSON.stringify(value)}`;
+  if (typeof value === 'object') return 'a mapping';
+  return JSON.stringify(value);
 }

@@ -62,7 +62,15 @@ export async function signShasums(shasumsBytes: Uint8Array, privateKey: PrivateK
   }
   try {
     const message = await openpgp.createMessage({ binary: shasumsBytes });
-    return await openpgp.sign({ message, signingKeys: privateKey, detached: true, format: 'binary' });
+    // openpgp's declared return type names @openpgp/web-stream-tools, which is not installed; for a
+    // Uint8Array message the result is a Uint8Array.
+    const signature = (await openpgp.sign({
+      message,
+      signingKeys: privateKey,
+      detached: true,
+      format: 'binary',
+    })) as Uint8Array;
+    return signature;
   } catch (error) {
     throw new SignetError('KEY_INVALID', `Cannot sign with key ${info.keyId}: ${reasonOf(error)}.`, { cause: error });
   }
@@ -153,7 +161,7 @@ async function verifyBinary(shasums: Uint8Array, bytes: Uint8Array, keys: Key[])
   if (keys.length === 0) {
     const problem = createProblem(
       'SIGNATURE_UNVERIFIED',
-      'No public key was given, so the signature was not verified.',
+      'No readable public key was given, so the signature was not verified.',
       {
         severity: 'warning',
       },

@@ -5,22 +5,24 @@ import { createProblem, type Problem } from './problem';
 
 /**
  * Parses a provider version: strict semver (`1.2.0`, `1.2.0-beta.1`), with the leading `v` of a git tag
- * accepted and dropped. Build metadata (`+x`) is refused: terraform ignores it when comparing versions, so two
- * releases could not be told apart.
+ * accepted and dropped, and surrounding whitespace ignored. Build metadata (`+x`) is refused: tofu/terraform
+ * ignore it when comparing versions, so `1.0.0+a` and `1.0.0+b` would be the same release to them. Loose forms
+ * the `semver` package would coerce (`=1.0.0`, `1.0`) are refused too, so the string kept is the one published.
  */
 export function parseVersion(input: string): string {
   const text = input.trim().replace(/^v(?=\d)/, '');
-  if (text.includes('+')) {
+  const plus = text.indexOf('+');
+  if (plus !== -1) {
     throw new SignetError(
       'VERSION_INVALID',
-      `Invalid version ${JSON.stringify(input)}: build metadata ("+${text.split('+')[1] ?? ''}") is not allowed, because tofu/terraform ignore it when comparing versions; use a pre-release such as "1.2.3-rc.1" instead.`,
+      `Invalid version ${JSON.stringify(input)}: build metadata (${JSON.stringify(text.slice(plus))}) is not allowed, because tofu/terraform ignore it when comparing versions; use ${JSON.stringify(text.slice(0, plus))} or a pre-release such as "1.2.3-rc.1" instead.`,
     );
   }
   const parsed = semver.valid(text);
   if (parsed === null || parsed !== text) {
     throw new SignetError(
       'VERSION_INVALID',
-      `Invalid version ${JSON.stringify(input)}: expected semver MAJOR.MINOR.PATCH with an optional pre-release, such as "1.2.3" or "1.2.3-beta.1".`,
+      `Invalid version ${JSON.stringify(input)}: expected semver MAJOR.MINOR.PATCH with an optional pre-release and an optional leading "v", such as "1.2.3", "v1.2.3" or "1.2.3-beta.1".`,
     );
   }
   return parsed;
@@ -53,27 +55,45 @@ export function parseProtocolVersion(input: string): string {
 /** Parses, de-duplicates and sorts a list of protocol versions. */
 export function normalizeProtocols(list: readonly string[]): string[] {
   if (list.length === 0) {
-    throw new SignetError('PROTOCOL_INVALID', 'No protocol versions given: expected at least one, such as "6.0".');
+    throw new SignetError(
+      'PROTOCOL_INVALID',
+      'No protocol versions given: expected at least one, such as "6.0" (terraform-plugin-framework) or "5.0" (terraform-plugin-sdk/v2).',
+    );
   }
   const unique = [...new Set(list.map(parseProtocolVersion))];
-  return unique.sort((a, b) => Number(a.split('.')[0]) - Number(b.split('.')[0]) || Number(a.split('.')[1]) - Number(b.split('.')[1]));
+  const parts = (protocol: string): number[] => protocol.split('.').map(Number);
+  return unique.sort((a, b) => {
+    const [aMajor = 0, aMinor = 0] = parts(a);
+    const [bMajor = 0, bMinor = 0] = parts(b);
+    return aMajor - bMajor || aMinor - bMinor;
+  });
 }
 
 /**
  * Warns about protocols current tofu/terraform cannot use: they take `>= 5, < 7`, so a 4.x-only or 7+-only
- * provider installs nowhere ("Incompatible provider version").
+ * provider installs nowhere ("Incompatible provider version"). Entries that are not protocol versions at all
+ * are errors here rather than exceptions, because this feeds the validator's report.
  */
 export function checkProtocols(list: readonly string[]): Problem[] {
-  return list
-    .filter((protocol) => {
-      const major = Number(protocol.split('.')[0]);
-      return major < 5 || major >= 7;
-    })
-    .map((protocol) =>
+  return list.flatMap((input) => {
+    let protocol: string;
+    try {
+      protocol = parseProtocolVersion(input);
+    } catch (error) {
+      return [createProblem('PROTOCOL_UNSUPPORTED', (error as Error).message)];
+    }
+    const major = Number(protocol.split('.')[0]);
+    if (major >= 5 && major < 7) return [];
+    const fix =
+      major < 5
+        ? 'rebuild with terraform-plugin-framework (protocol 6.0) or terraform-plugin-sdk/v2 (protocol 5.0)'
+        : 'declare the protocol the provider actually serves, "6.0" or "5.0"';
+    return [
       createProblem(
         'PROTOCOL_UNSUPPORTED',
-        `Protocol ${protocol} cannot be installed by current tofu/terraform, which take protocols >= 5, < 7; tofu init would fail with "Incompatible provider version". Build with terraform-plugin-framework (6.0) or terraform-plugin-sdk/v2 (5.0).`,
+        `Protocol ${JSON.stringify(protocol)} is outside what current tofu/terraform take (>= 5, < 7): they cannot install it and fail with "Incompatible provider version"; ${fix}.`,
         { severity: 'warning' },
       ),
-    );
+    ];
+  });
 }

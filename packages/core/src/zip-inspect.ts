@@ -7,7 +7,7 @@ import yauzl from 'yauzl';
 import { BINARY_HEADER_BYTES, detectBinaryPlatform, type BinaryPlatform } from './binary-platform';
 import { EMPTY_SHA256, formatZh, hash1, sha256File, type HashedFile } from './hashes';
 import { formatExecutableName } from './names';
-import { createProblem, type Problem } from './problem';
+import { createProblem, type Problem, type ProblemCode } from './problem';
 
 /** Limits that stop zip bombs before they cost memory or disk. */
 export interface ZipLimits {
@@ -20,23 +20,29 @@ export interface ZipLimits {
 /** 1000 entries, 2 GiB inflated: far above any real provider, far below what hurts a server. */
 export const DEFAULT_ZIP_LIMITS: ZipLimits = { maxEntries: 1000, maxUncompressedBytes: 2 * 1024 ** 3 };
 
+/** One entry of a zip's central directory. */
 export interface ZipEntryInfo {
   name: string;
   isDirectory: boolean;
   size: number;
 }
 
+/** What `inspectZip` found: hashes, entries, the executable's platform, and every problem. */
 export interface ZipInspection {
+  /** SHA-256 (lower hex) of the zip's bytes. */
   sha256: string;
   zh: string;
   /** HashZip `h1:`; absent when the zip could not be read completely. */
   h1?: string;
+  /** The zip's size in bytes (0 when it could not be opened). */
   size: number;
   entries: ZipEntryInfo[];
+  /** The `terraform-provider-NAME*` entry at the root and what its header says. */
   binary?: { name: string } & Partial<BinaryPlatform>;
   problems: Problem[];
 }
 
+/** The release a zip belongs to, and the limits to enforce. */
 export interface InspectZipOptions {
   name: string;
   version: string;
@@ -53,8 +59,16 @@ export interface InspectZipOptions {
 export async function inspectZip(path: string, options: InspectZipOptions): Promise<ZipInspection> {
   const file = basename(path);
   const [sha256, read] = await Promise.all([sha256File(path), readEntries(path, options, file)]);
-  const inspection: ZipInspection = { sha256, zh: formatZh(sha256), size: read.size, entries: read.entries, problems: read.problems };
-  if (read.complete) inspection.h1 = hash1(read.hashed);
+  const inspection: ZipInspection = {
+    sha256,
+    zh: formatZh(sha256),
+    size: read.size,
+    entries: read.entries,
+    problems: read.problems,
+  };
+  // A name with a newline cannot be expressed in an h1: summary (Go's dirhash refuses it too): no h1 then.
+  const h1 = read.complete && read.hashed.every((f) => !f.name.includes('\n')) ? hash1(read.hashed) : undefined;
+  if (h1 !== undefined) inspection.h1 = h1;
   if (read.binary) inspection.binary = read.binary;
   if (read.complete) checkExecutable(inspection, options, file);
   return inspection;
@@ -72,64 +86,77 @@ interface ReadResult {
 async function readEntries(path: string, options: InspectZipOptions, file: string): Promise<ReadResult> {
   const limits = options.limits ?? DEFAULT_ZIP_LIMITS;
   const result: ReadResult = { entries: [], hashed: [], problems: [], size: 0, complete: false };
-  const problem = (code: Parameters<typeof createProblem>[0], message: string) =>
-    result.problems.push(createProblem(code, message, { file }));
+  const problem = (code: ProblemCode, message: string) => result.problems.push(createProblem(code, message, { file }));
   let zip: yauzl.ZipFile;
   try {
     zip = await openZip(path);
   } catch (error) {
-    problem('ZIP_INVALID', `${file} is not a valid zip (${(error as Error).message}); tofu init would fail with "zip: not a valid zip file". Repackage it with \`signet package\`.`);
+    problem(
+      'ZIP_INVALID',
+      `${file} is not a valid zip (${(error as Error).message}); terraform's unzip (Go's archive/zip) would fail with "zip: not a valid zip file". Repackage it with \`signet package\`.`,
+    );
     return result;
   }
   result.size = zip.fileSize;
   if (zip.entryCount > limits.maxEntries) {
     zip.close();
-    problem('ZIP_TOO_LARGE', `${file} has ${zip.entryCount} entries; the limit is ${limits.maxEntries}. A provider zip holds the executable and perhaps a few documents.`);
+    problem(
+      'ZIP_TOO_LARGE',
+      `${file} has ${zip.entryCount} entries; the limit is ${limits.maxEntries}. A provider zip holds the executable and perhaps a few documents.`,
+    );
     return result;
   }
-  let inflated = 0;
+  const budget = { left: limits.maxUncompressedBytes, limits };
   try {
     for await (const entry of iterateEntries(zip)) {
       const name = decodeName(entry);
       const isDirectory = name.endsWith('/');
       result.entries.push({ name, isDirectory, size: entry.uncompressedSize });
-      const unsafe = unsafeReason(name);
+      const unsafe =
+        unsafeReason(name) ?? (isSymlink(entry) ? 'it is a symbolic link, which could point anywhere' : undefined);
       if (unsafe) {
-        problem('ZIP_UNSAFE_PATH', `${file} has an entry named ${JSON.stringify(name)} (${unsafe}); an installer could write outside its folder. Zip only the executable, at the root.`);
-        continue;
+        problem(
+          'ZIP_UNSAFE_PATH',
+          `${file} has an entry named ${JSON.stringify(name)} (${unsafe}); an installer could write or read outside its folder. Zip only the executable, at the root.`,
+        );
       }
       if (isDirectory) {
-        problem('ZIP_DIRECTORY_ENTRY', `${file} has a directory entry ${JSON.stringify(name)}; terraform's lock-file hash then differs from the archive's hash and mirror installs fail with "doesn't match any of the checksums previously recorded". Repackage it flat (\`signet package\`, or zip -D).`);
+        problem(
+          'ZIP_DIRECTORY_ENTRY',
+          `${file} has a directory entry ${JSON.stringify(name)}; terraform's lock-file hash then differs from the archive's hash and mirror installs fail with "doesn't match any of the checksums previously recorded". Repackage it flat (\`signet package\`, or zip -D).`,
+        );
         result.hashed.push({ name, sha256: EMPTY_SHA256 });
         continue;
       }
-      if (inflated + entry.uncompressedSize > limits.maxUncompressedBytes) throw new TooLarge(inflated + entry.uncompressedSize, limits);
-      const isExecutable = name.startsWith(`terraform-provider-${options.name}`) && !name.includes('/');
-      const content = await hashEntry(zip, entry, isExecutable, limits.maxUncompressedBytes - inflated, limits);
-      inflated += content.size;
+      // Hashing is safe even for an unsafe name (nothing is written), and HashZip counts every entry.
+      const isExecutable = !unsafe && name.startsWith(`terraform-provider-${options.name}`) && !name.includes('/');
+      const content = await hashEntry(zip, entry, isExecutable, budget, file);
       result.hashed.push({ name, sha256: content.sha256 });
       if (isExecutable && !result.binary) result.binary = { name, ...detectBinaryPlatform(content.header) };
     }
     result.complete = true;
   } catch (error) {
-    if (error instanceof TooLarge) {
-      problem('ZIP_TOO_LARGE', `${file} inflates to more than ${error.limits.maxUncompressedBytes} bytes (at least ${error.bytes}); this looks like a zip bomb and was stopped.`);
-    } else {
+    if (error instanceof TooLarge) problem('ZIP_TOO_LARGE', error.message);
+    else
       problem('ZIP_INVALID', `${file} is damaged (${(error as Error).message}); repackage it with \`signet package\`.`);
-    }
   } finally {
     zip.close();
   }
   return result;
 }
 
-class TooLarge extends Error {
-  constructor(
-    readonly bytes: number,
-    readonly limits: ZipLimits,
-  ) {
-    super('zip too large');
-  }
+/** Thrown while inflating, so a bomb is stopped after at most the budget's bytes, never buffered. */
+class TooLarge extends Error {}
+
+function tooLarge(file: string, entry: string, reason: string): TooLarge {
+  return new TooLarge(
+    `${file} is a zip bomb or too large: entry ${JSON.stringify(entry)} ${reason}; inflating was stopped. A provider zip holds one executable.`,
+  );
+}
+
+/** Unix mode bits from the external attributes, for entries made on Unix (version made by, high byte 3). */
+function isSymlink(entry: yauzl.Entry): boolean {
+  return entry.versionMadeBy >> 8 === 3 && ((entry.externalFileAttributes >>> 16) & 0o170000) === 0o120000;
 }
 
 function checkExecutable(inspection: ZipInspection, options: InspectZipOptions, file: string): void {
@@ -138,22 +165,48 @@ function checkExecutable(inspection: ZipInspection, options: InspectZipOptions, 
   const binary = inspection.binary;
   if (!binary) {
     inspection.problems.push(
-      createProblem('ZIP_NO_EXECUTABLE', `${file} has no terraform-provider-${options.name} executable at its root (found ${JSON.stringify(inspection.entries.map((e) => e.name).slice(0, 5))}); expected ${JSON.stringify(expected)}.`, { file }),
+      createProblem(
+        'ZIP_NO_EXECUTABLE',
+        `${file} has no terraform-provider-${options.name} executable at its root (found ${JSON.stringify(inspection.entries.map((e) => e.name).slice(0, 5))}); expected ${JSON.stringify(expected)}. tofu/terraform would install it and then fail to find the provider's plugin executable.`,
+        { file },
+      ),
     );
     return;
   }
   if (binary.name !== expected) {
     inspection.problems.push(
-      createProblem('ZIP_NO_EXECUTABLE', `${file} holds ${JSON.stringify(binary.name)}; the conventional name is ${JSON.stringify(expected)}. tofu/terraform accept it, but check the version it was built for.`, { file, severity: 'warning' }),
+      createProblem(
+        'ZIP_NO_EXECUTABLE',
+        `${file} holds ${JSON.stringify(binary.name)}; the conventional name is ${JSON.stringify(expected)}. tofu/terraform accept it (they look for the prefix terraform-provider-${options.name}), but check the version it was built for.`,
+        { file, severity: 'warning' },
+      ),
     );
   }
-  const osMismatch = binary.os !== undefined && binary.os !== os;
-  const archMismatch = binary.arch !== undefined && binary.arch !== arch;
-  if (osMismatch || archMismatch) {
+  if (isPlatformMismatch(binary, os, arch)) {
     inspection.problems.push(
-      createProblem('BINARY_PLATFORM_MISMATCH', `${file} is declared ${options.platform}, but its executable is a ${binary.format?.toUpperCase() ?? ''} binary for ${binary.os ?? '?'}_${binary.arch ?? '?'}; tofu on ${options.platform} could not run it. Rebuild with GOOS=${os} GOARCH=${arch}.`, { file }),
+      createProblem(
+        'BINARY_PLATFORM_MISMATCH',
+        `${file} is declared ${options.platform}, but its executable is a ${binary.format?.toUpperCase() ?? ''} binary for ${binary.os ?? '?'}_${binary.arch ?? '?'}; tofu/terraform on ${options.platform} could not run it. Rebuild with GOOS=${os} GOARCH=${arch}.`,
+        { file },
+      ),
     );
   }
+}
+
+/** OSes whose Go binaries carry ELF OSABI 0 (System V), which `detectBinaryPlatform` reports as linux. */
+const SYSTEM_V_OS = new Set(['linux', 'solaris', 'illumos', 'dragonfly', 'android']);
+
+function isPlatformMismatch(
+  binary: Partial<BinaryPlatform>,
+  os: string | undefined,
+  arch: string | undefined,
+): boolean {
+  const sameOs =
+    binary.os === undefined ||
+    binary.os === os ||
+    (binary.format === 'elf' && binary.os === 'linux' && SYSTEM_V_OS.has(os ?? ''));
+  const sameArch = binary.arch === undefined || binary.arch === arch;
+  return !sameOs || !sameArch;
 }
 
 /** Why a zip entry name is unsafe to extract, or undefined when it is fine. */
@@ -169,9 +222,12 @@ export function unsafeReason(name: string): string | undefined {
 
 function openZip(path: string): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) => {
-    // decodeStrings: false so unsafe names reach us (and get a named problem) instead of a generic yauzl error.
-    yauzl.open(path, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true }, (error, zip) =>
-      error ? reject(error) : resolve(zip),
+    // decodeStrings: false so unsafe names reach us (and get a named problem) instead of a generic yauzl error;
+    // validateEntrySizes: false because hashEntry counts inflated bytes itself and names a lying header a bomb.
+    yauzl.open(
+      path,
+      { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: false },
+      (error, zip) => (error ? reject(error) : resolve(zip)),
     );
   });
 }
@@ -202,18 +258,38 @@ async function* iterateEntries(zip: yauzl.ZipFile): AsyncGenerator<yauzl.Entry> 
   }
 }
 
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Go's archive/zip (and so terraform's HashZip) takes names as raw bytes whatever the UTF-8 flag says, and Info-ZIP
+ * writes UTF-8 names without setting it: valid UTF-8 is read as UTF-8, so the h1 hashes the same bytes as Go.
+ * Only bytes that are not UTF-8 fall back to latin1 (Go would hash them raw; no JS string can carry them).
+ */
 function decodeName(entry: yauzl.Entry): string {
   const raw = entry.fileName as unknown as Buffer | string;
-  return typeof raw === 'string' ? raw : raw.toString((entry.generalPurposeBitFlag & 0x800) !== 0 ? 'utf8' : 'latin1');
+  if (typeof raw === 'string') return raw;
+  try {
+    return STRICT_UTF8.decode(raw);
+  } catch {
+    return raw.toString('latin1');
+  }
 }
 
 async function hashEntry(
   zip: yauzl.ZipFile,
   entry: yauzl.Entry,
   keepHeader: boolean,
-  budget: number,
-  limits: ZipLimits,
-): Promise<{ sha256: string; size: number; header: Buffer }> {
+  budget: { left: number; limits: ZipLimits },
+  file: string,
+): Promise<{ sha256: string; header: Buffer }> {
+  const name = decodeName(entry);
+  if (entry.uncompressedSize > budget.left) {
+    throw tooLarge(
+      file,
+      name,
+      `declares ${entry.uncompressedSize} bytes, over the ${budget.limits.maxUncompressedBytes}-byte limit for the whole zip`,
+    );
+  }
   const stream = await new Promise<Readable>((resolve, reject) =>
     zip.openReadStream(entry, (error, s) => (error ? reject(error) : resolve(s))),
   );
@@ -221,17 +297,26 @@ async function hashEntry(
   const header: Buffer[] = [];
   let headerBytes = 0;
   let size = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > budget) {
-      stream.destroy();
-      throw new TooLarge(size, limits);
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      // Counted here rather than trusted from the headers: a bomb declares a few bytes and inflates to gigabytes.
+      if (size > entry.uncompressedSize)
+        throw tooLarge(file, name, `inflates past the ${entry.uncompressedSize} bytes its header declares`);
+      hash.update(chunk);
+      if (keepHeader && headerBytes < BINARY_HEADER_BYTES) {
+        const part = chunk.subarray(0, BINARY_HEADER_BYTES - headerBytes);
+        header.push(part);
+        headerBytes += part.length;
+      }
     }
-    hash.update(chunk);
-    if (keepHeader && headerBytes < BINARY_HEADER_BYTES) {
-      header.push(chunk.subarray(0, BINARY_HEADER_BYTES - headerBytes));
-      headerBytes += header.at(-1)!.length;
-    }
+  } finally {
+    stream.destroy();
   }
-  return { sha256: hash.digest('hex'), size, header: Buffer.concat(header) };
+  if (size < entry.uncompressedSize)
+    throw new Error(
+      `entry ${JSON.stringify(name)} inflates to ${size} bytes, but its header declares ${entry.uncompressedSize}`,
+    );
+  budget.left -= size;
+  return { sha256: hash.digest('hex'), header: Buffer.concat(header) };
 }

@@ -6,12 +6,8 @@ import { expect, it } from 'vitest';
 import { signShasums, verifyShasumsSignature } from '../signature';
 
 it('refuses a signature by a key that is not among the given ones, naming both key IDs', async () => {
-  const options = {
-    type: 'ecc',
-    curve: 'curve25519Legacy',
-    userIDs: [{ name: 'Acme', email: 'acme@example.com' }],
-    format: 'object',
-  } as const;
+  const userIDs = [{ name: 'Acme', email: 'acme@example.com' }];
+  const options = { type: 'ecc', curve: 'curve25519Legacy', userIDs, format: 'object' } as const;
   const { privateKey: trusted } = await openpgp.generateKey(options);
   const { privateKey: attacker } = await openpgp.generateKey(options);
   const shasums = new TextEncoder().encode(`${'a'.repeat(64)}  terraform-provider-hello_1.0.0_linux_amd64.zip\n`);

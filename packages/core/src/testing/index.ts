@@ -1,3 +1,4 @@
 // Test and demo helpers, behind the `@signet/core/testing` subpath so production code never loads them.
 export { writeExampleProject, type ExampleProject, type ExampleProjectOptions } from './example-project';
 export { createFakeExecutable } from './fake-executable';
+export { renameZipEntry } from './rename-zip-entry';

@@ -1,0 +1,70 @@
+// Attack: a zip bomb. A few megabytes that inflate to gigabytes: declared honestly (over the limit) or hidden
+// behind a header that claims a few bytes. Signet must stop while inflating, with ZIP_TOO_LARGE, quickly and with
+// flat memory: nothing is buffered, so memory stays flat however far the bomb would go.
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { constants, deflateRawSync } from 'node:zlib';
+
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { writeRawZip } from '../testing/raw-zip';
+import { inspectZip } from '../zip-inspect';
+
+const dir = await mkdtemp(join(tmpdir(), 'signet-zip-bomb-'));
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+/**
+ * `gib` GiB of zeros as raw deflate, without ever holding (or deflating) that many zeros: a 16 MiB block of zeros
+ * ended with a full flush (byte-aligned, no back-references across it) encodes the same bytes every time, so the
+ * block is repeated, then a final empty stored block closes the stream. 5 GiB comes to ~5 MiB, built in ~50 ms.
+ */
+function deflatedZeros(gib: number): Buffer {
+  const block = deflateRawSync(Buffer.alloc(16 * 2 ** 20), { level: 9, finishFlush: constants.Z_FULL_FLUSH });
+  const repeats = (gib * 2 ** 30) / (16 * 2 ** 20);
+  return Buffer.concat([...Array.from({ length: repeats }, () => block), Buffer.from([0x01, 0x00, 0x00, 0xff, 0xff])]);
+}
+
+async function inspectBomb(compressed: Buffer, declaredSize: number) {
+  const path = join(dir, `terraform-provider-hello_1.0.0_linux_amd64.zip`);
+  await writeRawZip(path, [{ name: 'terraform-provider-hello_v1.0.0', compressed, declaredSize, mode: 0o100755 }]);
+  expect((await stat(path)).size).toBeLessThan(10 * 2 ** 20);
+  const before = process.memoryUsage().rss;
+  const started = Date.now();
+  const result = await inspectZip(path, { name: 'hello', version: '1.0.0', platform: 'linux_amd64' });
+  return { result, ms: Date.now() - started, grewMiB: (process.memoryUsage().rss - before) / 2 ** 20 };
+}
+
+describe('security: zip bomb', () => {
+  it('stops a 5 GiB bomb whose header claims 1 KiB as soon as it inflates past 1 KiB', async () => {
+    const { result, ms, grewMiB } = await inspectBomb(deflatedZeros(5), 1024);
+    expect(result.problems.map((p) => p.code)).toEqual(['ZIP_TOO_LARGE']);
+    expect(result.problems[0]!.message).toMatch(/declares/);
+    expect(result.h1).toBeUndefined();
+    expect(ms).toBeLessThan(5000);
+    expect(grewMiB).toBeLessThan(100);
+  });
+
+  it('refuses an honest 3 GiB bomb (over the 2 GiB default) from its header, without inflating it', async () => {
+    const { result, ms, grewMiB } = await inspectBomb(deflatedZeros(3), 3 * 2 ** 30);
+    expect(result.problems.map((p) => p.code)).toEqual(['ZIP_TOO_LARGE']);
+    expect(result.problems[0]!.message).toContain(String(3 * 2 ** 30));
+    expect(ms).toBeLessThan(5000);
+    expect(grewMiB).toBeLessThan(100);
+  });
+
+  it('counts every entry against one budget (overlapping or repeated entries cannot add up unseen)', async () => {
+    const path = join(dir, 'many.zip');
+    const sixteen = deflatedZeros(1 / 64); // 16 MiB each, declared honestly
+    const entry = (i: number) => ({
+      name: `terraform-provider-hello_${i}`,
+      compressed: sixteen,
+      declaredSize: 16 * 2 ** 20,
+    });
+    await writeRawZip(path, [entry(1), entry(2), entry(3)]);
+    const limits = { maxEntries: 10, maxUncompressedBytes: 40 * 2 ** 20 };
+    const result = await inspectZip(path, { name: 'hello', version: '1.0.0', platform: 'linux_amd64', limits });
+    expect(result.problems.map((p) => p.code)).toEqual(['ZIP_TOO_LARGE']);
+    expect(result.problems[0]!.message).toContain('terraform-provider-hello_3');
+  });
+});

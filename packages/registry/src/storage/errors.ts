@@ -1,0 +1,76 @@
+import { SignetError } from '@signet/core';
+
+// The storage layer's errors. They extend the core's SignetError so that the server's one error handler maps
+// every `code` the same way (`name` stays 'SignetError': the core types it as that literal); `instanceof` tells
+// the classes apart. Messages never quote secrets (token hashes included).
+
+/** The thing to create already exists, or the change is not allowed in the record's state (HTTP 409). */
+export class StoreConflictError extends SignetError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('STORE_CONFLICT', message, options);
+  }
+}
+
+/** The record, or the parent it must belong to, does not exist (HTTP 404). */
+export class StoreNotFoundError extends SignetError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('STORE_NOT_FOUND', message, options);
+  }
+}
+
+/** Another live process (or another store in this process) has the embedded database open. */
+export class StoreLockedError extends SignetError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('STORE_LOCKED', message, options);
+  }
+}
+
+/** The database was written by a newer Signet whose schema this code does not know. */
+export class StoreSchemaError extends SignetError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('STORE_SCHEMA_TOO_NEW', message, options);
+  }
+}
+
+/** An upload went past its size cap; nothing was stored (HTTP 413). */
+export class BlobTooLargeError extends SignetError {
+  readonly maxBytes: number;
+
+  constructor(maxBytes: number) {
+    super(
+      'BLOB_TOO_LARGE',
+      `Expected at most ${maxBytes} bytes, found more; raise the size cap or send a smaller file.`,
+    );
+    this.maxBytes = maxBytes;
+  }
+}
+
+/** The uploaded bytes do not have the SHA-256 the client announced; nothing was stored (HTTP 400/422). */
+export class BlobDigestMismatchError extends SignetError {
+  readonly expected: string;
+  readonly actual: string | undefined;
+
+  constructor(expected: string, actual: string | undefined) {
+    super(
+      'BLOB_DIGEST_MISMATCH',
+      actual === undefined
+        ? `Expected SHA-256 ${JSON.stringify(expected)} is not 64 hex characters; send the hex digest of the file.`
+        : `Expected SHA-256 ${JSON.stringify(expected)}, found ${JSON.stringify(actual)}; the file changed or was cut short in transit, send it again.`,
+    );
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+/** The byte range asked for does not lie within the blob (HTTP 416). */
+export class BlobRangeError extends SignetError {
+  readonly size: number;
+
+  constructor(range: { start: number; end: number }, size: number) {
+    super(
+      'BLOB_RANGE_NOT_SATISFIABLE',
+      `Expected a byte range within 0-${size - 1}, found ${range.start}-${range.end}; ask for a range inside the file.`,
+    );
+    this.size = size;
+  }
+}

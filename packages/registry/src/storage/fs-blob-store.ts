@@ -1,0 +1,174 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Dirent } from 'node:fs';
+import { mkdir, open, opendir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+
+import { isSha256, type BlobStore, type ByteRange, type PutBlobOptions, type StoredBlob } from './blob-store';
+import { BlobDigestMismatchError, BlobRangeError, BlobTooLargeError, StoreNotFoundError } from './errors';
+
+/** Options of `openFsBlobStore`. */
+export interface FsBlobStoreOptions {
+  /** The data folder; blobs go under `<dataDir>/blobs/`. */
+  dataDir: string;
+}
+
+/**
+ * Opens the embedded blob store: `DATA/blobs/ab/cdef…` (the first two hex characters of the SHA-256 as a folder,
+ * the other 62 as the file name). Uploads stream into `DATA/blobs/tmp/`, are flushed to disk, then renamed into
+ * place, so a crash mid-upload leaves only a temporary file, never a partial blob; those are removed here, on open.
+ * One process per folder, like the embedded metadata store (cleaning `tmp/` would cut another process's uploads).
+ */
+export async function openFsBlobStore(options: FsBlobStoreOptions): Promise<BlobStore> {
+  const root = join(options.dataDir, 'blobs');
+  const tmpDir = join(root, 'tmp');
+  await rm(tmpDir, { recursive: true, force: true });
+  await mkdir(tmpDir, { recursive: true });
+  const pathOf = (sha256: string) => join(root, sha256.slice(0, 2), sha256.slice(2));
+
+  return {
+    put: (source, putOptions) => putBlob(source, putOptions, tmpDir, pathOf),
+    async stat(sha256) {
+      const info = isSha256(sha256) ? await statFile(pathOf(sha256)) : undefined;
+      return info && { size: info.size };
+    },
+    async open(sha256, range) {
+      const handle = isSha256(sha256) ? await openFile(pathOf(sha256)) : undefined;
+      if (!handle) throw new StoreNotFoundError(`Blob ${JSON.stringify(sha256)} does not exist.`);
+      return readBlob(handle, range);
+    },
+    async localPath(sha256) {
+      return isSha256(sha256) && (await statFile(pathOf(sha256))) ? pathOf(sha256) : undefined;
+    },
+    async delete(sha256) {
+      if (!isSha256(sha256)) return false;
+      try {
+        await unlink(pathOf(sha256));
+        return true;
+      } catch (error) {
+        if (isMissing(error)) return false;
+        throw error;
+      }
+    },
+    list: () => listBlobs(root),
+  };
+}
+
+async function putBlob(
+  source: AsyncIterable<Uint8Array>,
+  options: PutBlobOptions,
+  tmpDir: string,
+  pathOf: (sha256: string) => string,
+): Promise<StoredBlob> {
+  const expected = options.expectedSha256?.toLowerCase();
+  if (expected !== undefined && !isSha256(expected)) throw new BlobDigestMismatchError(expected, undefined);
+  const tmpPath = join(tmpDir, randomUUID());
+  const file = await open(tmpPath, 'wx');
+  try {
+    const hash = createHash('sha256');
+    let size = 0;
+    // Leaving the loop by a throw calls the source's `return()`, which destroys a Node stream: reading stops at once.
+    for await (const chunk of source) {
+      size += chunk.byteLength;
+      if (size > options.maxBytes) throw new BlobTooLargeError(options.maxBytes);
+      hash.update(chunk);
+      await writeAll(file, chunk);
+    }
+    const sha256 = hash.digest('hex');
+    if (expected !== undefined && expected !== sha256) throw new BlobDigestMismatchError(expected, sha256);
+    await file.sync();
+    await file.close();
+    const target = pathOf(sha256);
+    if (await statFile(target)) {
+      await rm(tmpPath, { force: true }); // identical bytes are already there
+    } else {
+      await mkdir(dirname(target), { recursive: true });
+      await rename(tmpPath, target);
+      await syncDirectory(dirname(target));
+    }
+    return { sha256, size };
+  } catch (error) {
+    await file.close().catch(() => undefined);
+    await rm(tmpPath, { force: true });
+    throw error;
+  }
+}
+
+async function writeAll(file: FileHandle, chunk: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < chunk.byteLength) {
+    const { bytesWritten } = await file.write(chunk, offset, chunk.byteLength - offset);
+    offset += bytesWritten;
+  }
+}
+
+// The handle is opened before the range is checked, so a blob deleted meanwhile still reads whole (POSIX), and the
+// stream closes it when it ends or is destroyed.
+async function readBlob(handle: FileHandle, range: ByteRange | undefined): Promise<Readable> {
+  try {
+    const { size } = await handle.stat();
+    if (range === undefined) return handle.createReadStream();
+    if (!isWithin(range, size)) throw new BlobRangeError(range, size);
+    return handle.createReadStream({ start: range.start, end: range.end });
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+function isWithin(range: ByteRange, size: number): boolean {
+  const { start, end } = range;
+  return Number.isSafeInteger(start) && Number.isSafeInteger(end) && start >= 0 && start <= end && end < size;
+}
+
+async function* listBlobs(root: string): AsyncGenerator<string> {
+  for await (const shard of await opendir(root)) {
+    if (!isShard(shard)) continue;
+    for await (const entry of await opendir(join(root, shard.name))) {
+      const sha256 = shard.name + entry.name;
+      if (entry.isFile() && isSha256(sha256)) yield sha256;
+    }
+  }
+}
+
+function isShard(entry: Dirent): boolean {
+  return entry.isDirectory() && /^[0-9a-f]{2}$/.test(entry.name);
+}
+
+// A rename is durable only once its folder is flushed. Windows cannot open a folder for that; there the rename is
+// still atomic, just possibly lost on power failure, like any file system that does not journal metadata.
+async function syncDirectory(path: string): Promise<void> {
+  const dir = await open(path, 'r').catch(() => undefined);
+  if (!dir) return;
+  try {
+    await dir.sync();
+  } catch {
+    // not supported for folders here
+  } finally {
+    await dir.close();
+  }
+}
+
+async function statFile(path: string) {
+  try {
+    const info = await stat(path);
+    return info.isFile() ? info : undefined;
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw error;
+  }
+}
+
+async function openFile(path: string): Promise<FileHandle | undefined> {
+  try {
+    return await open(path, 'r');
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw error;
+  }
+}
+
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}

@@ -1,0 +1,100 @@
+// What the registry stores about namespaces, tokens, keys, providers and versions (design.md §2). Timestamps are
+// ISO 8601 strings in UTC, stamped by the store; every backend returns these exact shapes.
+
+/** Who may read a namespace through the protocol routes: anyone, or holders of a `read` token for it. */
+export type NamespaceVisibility = 'public' | 'private';
+
+/** An organisation or account; owns keys and providers. */
+export interface NamespaceRecord {
+  name: string;
+  visibility: NamespaceVisibility;
+  createdAt: string;
+}
+
+/** What a token may do: `admin` everything; `publish` and `read` within its namespaces. */
+export type TokenRole = 'admin' | 'publish' | 'read';
+
+/** An API token. The secret itself is never stored, only its SHA-256. */
+export interface TokenRecord {
+  id: string;
+  name: string;
+  /** SHA-256 (lower-case hex) of the token's secret: how a bearer token is looked up. */
+  secretHash: string;
+  role: TokenRole;
+  /** The namespaces a `publish` or `read` token is scoped to; empty for an admin token (all namespaces). */
+  namespaces: string[];
+  createdAt: string;
+  revokedAt?: string;
+}
+
+/** A GPG public key of a namespace, as the download responses serve it. */
+export interface KeyRecord {
+  namespace: string;
+  /** The primary key's long ID: 16 upper-case hex characters. */
+  keyId: string;
+  fingerprint: string;
+  asciiArmor: string;
+  source?: string;
+  sourceUrl?: string;
+  createdAt: string;
+}
+
+/** A provider `namespace/type`. */
+export interface ProviderRecord {
+  namespace: string;
+  type: string;
+  createdAt: string;
+}
+
+/** `draft` while files are added; `published` once validated and flipped, after which its files never change. */
+export type VersionState = 'draft' | 'published';
+
+/** A version of a provider. */
+export interface VersionRecord {
+  namespace: string;
+  type: string;
+  version: string;
+  /** Normalised protocol versions (`5.0`, `6.0`). */
+  protocols: string[];
+  /** The key ID that signed (or will sign) `SHA256SUMS`. */
+  keyId: string;
+  state: VersionState;
+  /** The deprecation message terraform prints; absent when the version is not deprecated. */
+  deprecation?: string;
+  /** A yanked version is no longer listed. */
+  yanked: boolean;
+  createdAt: string;
+  publishedAt?: string;
+  /**
+   * JSON prepared at publish time (the download response per platform and the mirror archives), so that a read
+   * is a lookup. Opaque to the store; absent on drafts.
+   */
+  prepared?: unknown;
+}
+
+/** A file of a version; its bytes live in the blob store under `sha256`. */
+export interface VersionFileRecord {
+  fileName: string;
+  /** SHA-256 (lower-case hex) of the content: the blob's address. */
+  sha256: string;
+  size: number;
+  uploadedAt: string;
+}
+
+/** A namespace to create. */
+export type NewNamespace = Omit<NamespaceRecord, 'createdAt'>;
+
+/** A token to create. */
+export type NewToken = Omit<TokenRecord, 'createdAt' | 'revokedAt'>;
+
+/** A key to add to a namespace. */
+export type NewKey = Omit<KeyRecord, 'createdAt'>;
+
+/** A provider to create in an existing namespace. */
+export type NewProvider = Omit<ProviderRecord, 'createdAt'>;
+
+/** A draft version to create for an existing provider. */
+export type NewVersion = Pick<VersionRecord, 'namespace' | 'type' | 'version' | 'protocols' | 'keyId'>;
+
+/** A file to add to (or replace in) a draft. */
+export type NewVersionFile = Omit<VersionFileRecord, 'uploadedAt'>;

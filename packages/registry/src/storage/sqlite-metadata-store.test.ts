@@ -1,0 +1,133 @@
+import { spawn } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+
+import { describeMetadataStoreContract } from './contract/metadata-store-contract';
+import { StoreLockedError, StoreSchemaError } from './errors';
+import { openSqliteDatabase } from './sqlite-database';
+import { openSqliteMetadataStore } from './sqlite-metadata-store';
+
+const roots: string[] = [];
+async function newDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'signet-sqlite-'));
+  roots.push(dir);
+  return dir;
+}
+afterAll(async () => {
+  await Promise.all(roots.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+describeMetadataStoreContract('sqlite (node-sqlite3-wasm)', async () =>
+  openSqliteMetadataStore({ path: join(await newDir(), 'signet.db') }),
+);
+
+const CRASH_CHILD = fileURLToPath(new URL('./fixtures/crash-in-transaction.ts', import.meta.url));
+// `--import tsx` would resolve from the child's cwd; give it the loader's absolute URL.
+const TSX_LOADER = pathToFileURL(
+  join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/loader.mjs'),
+).href;
+
+describe('openSqliteMetadataStore', () => {
+  let path: string;
+  beforeEach(async () => {
+    path = join(await newDir(), 'data', 'signet.db');
+  });
+
+  async function seed() {
+    const store = await openSqliteMetadataStore({ path });
+    await store.createNamespace({ name: 'acme', visibility: 'public' });
+    await store.createProvider({ namespace: 'acme', type: 'hello' });
+    await store.createVersion({ namespace: 'acme', type: 'hello', version: '1.0.0', protocols: ['5.0'], keyId: 'K' });
+    await store.putFile('acme', 'hello', '1.0.0', { fileName: 'a.zip', sha256: 'a'.repeat(64), size: 10 });
+    return store;
+  }
+
+  it('creates its folder and keeps everything across a reopen, in WAL mode', async () => {
+    const store = await seed();
+    await store.publishVersion('acme', 'hello', '1.0.0', { downloads: { linux_amd64: { shasum: 'x' } } });
+    await store.close();
+    expect(existsSync(`${path}.owner`)).toBe(false);
+    expect(existsSync(`${path}.lock`)).toBe(false);
+
+    const reopened = await openSqliteMetadataStore({ path });
+    expect(await reopened.getVersion('acme', 'hello', '1.0.0')).toMatchObject({
+      state: 'published',
+      prepared: { downloads: { linux_amd64: { shasum: 'x' } } },
+    });
+    expect(await reopened.listFiles('acme', 'hello', '1.0.0')).toHaveLength(1);
+    await reopened.close();
+    const db = openSqliteDatabase(path);
+    expect(db.journalMode).toBe('wal');
+    expect(db.all('SELECT version FROM schema_version')).toEqual([{ version: 1 }]);
+    db.close();
+  });
+
+  it('stamps records with the given clock', async () => {
+    const store = await openSqliteMetadataStore({ path, now: () => new Date('2026-02-03T04:05:06.789Z') });
+    expect((await store.createNamespace({ name: 'acme', visibility: 'public' })).createdAt).toBe(
+      '2026-02-03T04:05:06.789Z',
+    );
+    await store.close();
+  });
+
+  it('refuses a second open while the first is open, in this process or another', async () => {
+    const store = await openSqliteMetadataStore({ path });
+    await expect(openSqliteMetadataStore({ path })).rejects.toBeInstanceOf(StoreLockedError);
+    await store.close();
+    await (await openSqliteMetadataStore({ path })).close();
+
+    await writeFile(`${path}.owner`, JSON.stringify({ pid: process.pid, host: 'another-host' }));
+    await expect(openSqliteMetadataStore({ path })).rejects.toThrow(/open by process .* "another-host"/);
+  });
+
+  it('refuses a database from a newer schema', async () => {
+    await (await openSqliteMetadataStore({ path })).close();
+    const db = openSqliteDatabase(path);
+    db.run("INSERT INTO schema_version (version, applied_at) VALUES (99, '2030-01-01T00:00:00.000Z')");
+    db.close();
+    await expect(openSqliteMetadataStore({ path })).rejects.toBeInstanceOf(StoreSchemaError);
+    expect(existsSync(`${path}.owner`)).toBe(false);
+  });
+
+  it(
+    'is consistent after a process is killed with SIGKILL in the middle of a transaction',
+    { timeout: 60_000 },
+    async () => {
+      await (await seed()).close();
+      const child = spawn(process.execPath, ['--import', TSX_LOADER, CRASH_CHILD, path], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+      const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+        child.on('exit', (_code, signal) => resolve(signal)),
+      );
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (data: Buffer) => data.toString().includes('READY') && resolve());
+        child.on('exit', () => reject(new Error(`The child exited before it was killed: ${stderr}`)));
+      });
+      // The transaction really reached the disk: without that, the kill would prove nothing.
+      expect(statSync(`${path}-wal`).size).toBeGreaterThan(500_000);
+      child.kill('SIGKILL');
+      expect(await exited).toBe('SIGKILL');
+      expect(existsSync(`${path}.lock`)).toBe(true); // node-sqlite3-wasm's lock, left behind by the dead process
+
+      const store = await openSqliteMetadataStore({ path });
+      expect((await store.listNamespaces()).map((n) => n.name)).toEqual(['acme', 'committed']);
+      expect(await store.getVersion('acme', 'hello', '1.0.0')).toMatchObject({ state: 'draft' });
+      expect(await store.listFiles('acme', 'hello', '1.0.0')).toMatchObject([{ sha256: 'a'.repeat(64), size: 10 }]);
+      expect(await store.publishVersion('acme', 'hello', '1.0.0', { ok: true })).toBe(true);
+      await store.close();
+      const db = openSqliteDatabase(path);
+      expect(db.all('PRAGMA integrity_check')).toEqual([{ integrity_check: 'ok' }]);
+      expect(db.all('PRAGMA foreign_key_check')).toEqual([]);
+      db.close();
+    },
+  );
+});

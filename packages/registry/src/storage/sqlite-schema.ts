@@ -1,0 +1,79 @@
+/** One step of the embedded database's schema; applied once, in order, inside a transaction. */
+export interface SqliteMigration {
+  version: number;
+  sql: string;
+}
+
+/**
+ * The embedded schema, oldest first. Append, never edit: a database records the last version applied in
+ * `schema_version`. STRICT tables so a wrong type is an error rather than a silent conversion; JSON columns are
+ * TEXT. Keys are deliberately not a foreign key of versions: a version keeps naming the key that signed it.
+ */
+export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE namespaces (
+        name TEXT PRIMARY KEY,
+        visibility TEXT NOT NULL CHECK (visibility IN ('public', 'private')),
+        created_at TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE tokens (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        secret_hash TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'publish', 'read')),
+        namespaces TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+      ) STRICT;
+
+      CREATE TABLE keys (
+        namespace TEXT NOT NULL REFERENCES namespaces (name),
+        key_id TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        ascii_armor TEXT NOT NULL,
+        source TEXT,
+        source_url TEXT,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (namespace, key_id)
+      ) STRICT;
+
+      CREATE TABLE providers (
+        namespace TEXT NOT NULL REFERENCES namespaces (name),
+        type TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (namespace, type)
+      ) STRICT;
+
+      CREATE TABLE versions (
+        namespace TEXT NOT NULL,
+        type TEXT NOT NULL,
+        version TEXT NOT NULL,
+        protocols TEXT NOT NULL,
+        key_id TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('draft', 'published')),
+        deprecation TEXT,
+        yanked INTEGER NOT NULL DEFAULT 0 CHECK (yanked IN (0, 1)),
+        created_at TEXT NOT NULL,
+        published_at TEXT,
+        prepared TEXT,
+        PRIMARY KEY (namespace, type, version),
+        FOREIGN KEY (namespace, type) REFERENCES providers (namespace, type)
+      ) STRICT;
+
+      CREATE TABLE version_files (
+        namespace TEXT NOT NULL,
+        type TEXT NOT NULL,
+        version TEXT NOT NULL,
+        file_name TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL CHECK (size >= 0),
+        uploaded_at TEXT NOT NULL,
+        PRIMARY KEY (namespace, type, version, file_name),
+        FOREIGN KEY (namespace, type, version) REFERENCES versions (namespace, type, version) ON DELETE CASCADE
+      ) STRICT;
+    `,
+  },
+];
