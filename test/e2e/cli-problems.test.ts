@@ -55,7 +55,9 @@ async function rewriteSums(edit: (text: string) => string) {
 
 async function addToSums(fileName: string) {
   const { createHash } = await import('node:crypto');
-  const hash = createHash('sha256').update(await readFile(join(dist, fileName))).digest('hex');
+  const hash = createHash('sha256')
+    .update(await readFile(join(dist, fileName)))
+    .digest('hex');
   await rewriteSums((text) => `${text}${hash}  ${fileName}\n`);
   expect((await resign()).code).toBe(0);
 }
@@ -205,8 +207,16 @@ describe('signature and keys', () => {
 
   it('KEY_UNSUPPORTED: a v6 key', async () => {
     const key = await generate({ type: 'curve25519', config: { v6Keys: true } });
-    expectProblem(await runSignet(['validate', dist, '--key', key, '--json'], { cwd: work }), 'KEY_UNSUPPORTED', /v6|version 6/i);
-    expectProblem(await runSignet(['keys', 'inspect', key, '--json'], { cwd: work }), 'KEY_UNSUPPORTED', /v6|version 6/i);
+    expectProblem(
+      await runSignet(['validate', dist, '--key', key, '--json'], { cwd: work }),
+      'KEY_UNSUPPORTED',
+      /v6|version 6/i,
+    );
+    expectProblem(
+      await runSignet(['keys', 'inspect', key, '--json'], { cwd: work }),
+      'KEY_UNSUPPORTED',
+      /v6|version 6/i,
+    );
   });
 
   it('KEY_UNSUPPORTED: an RFC 9580 Ed25519 (algorithm 27) key', async () => {
@@ -223,7 +233,12 @@ describe('signature and keys', () => {
       date: new Date(Date.now() - 3 * 86_400_000),
       keyExpirationTime: 86_400,
     });
-    expectProblem(await runSignet(['keys', 'inspect', key, '--json'], { cwd: work }), 'KEY_EXPIRED', /expired/i, 'warning');
+    expectProblem(
+      await runSignet(['keys', 'inspect', key, '--json'], { cwd: work }),
+      'KEY_EXPIRED',
+      /expired/i,
+      'warning',
+    );
   });
 
   it('KEY_REVOKED: a revoked key', async () => {
@@ -257,7 +272,19 @@ describe('manifest and protocols', () => {
 
   it('PROTOCOL_UNSUPPORTED: protocol 4 cannot be installed by current tofu/terraform (warning)', async () => {
     const run = await runSignet(
-      ['package', '--name', 'hello', '--version', '1.0.0', '--protocols', '4', '--out', join(dist, 'p4'), '--json', join(project.dir, 'bin')],
+      [
+        'package',
+        '--name',
+        'hello',
+        '--version',
+        '1.0.0',
+        '--protocols',
+        '4',
+        '--out',
+        join(dist, 'p4'),
+        '--json',
+        join(project.dir, 'bin'),
+      ],
       { cwd: work },
     );
     expect(run.code).toBe(0);
@@ -281,7 +308,10 @@ describe('zips', () => {
   });
 
   it('ZIP_DIRECTORY_ENTRY: a directory entry (breaks lock files)', async () => {
-    await writeFixtureZip(zip(), [{ name: 'docs/', directory: true }, { name: 'terraform-provider-hello_v1.0.0', data: exe() }]);
+    await writeFixtureZip(zip(), [
+      { name: 'docs/', directory: true },
+      { name: 'terraform-provider-hello_v1.0.0', data: exe() },
+    ]);
     await addToSumsReplacing(zip());
     expectProblem(await validate(), 'ZIP_DIRECTORY_ENTRY', /docs\//);
   });
@@ -321,7 +351,11 @@ async function addToSumsReplacing(path: string) {
   const { createHash } = await import('node:crypto');
   const { basename } = await import('node:path');
   const name = basename(path);
-  const hash = createHash('sha256').update(await readFile(path)).digest('hex');
-  await rewriteSums((text) => text.replace(new RegExp(`^[0-9a-f]{64}  ${name.replace(/\./g, '\\.')}$`, 'm'), `${hash}  ${name}`));
+  const hash = createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
+  await rewriteSums((text) =>
+    text.replace(new RegExp(`^[0-9a-f]{64}  ${name.replace(/\./g, '\\.')}$`, 'm'), `${hash}  ${name}`),
+  );
   expect((await resign()).code).toBe(0);
 }

@@ -27,7 +27,10 @@ function sink(): { stream: Writable; text: () => string } {
 }
 
 /** Runs the CLI in-process, exactly as bin.ts does, with captured output. */
-export async function runSignet(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<CliRun> {
+export async function runSignet(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<CliRun> {
   const stdout = sink();
   const stderr = sink();
   const code = await main(args, {
@@ -48,10 +51,15 @@ export async function runSignet(args: string[], options: { cwd: string; env?: Re
 
 const BIN = fileURLToPath(new URL('../../packages/cli/src/bin.ts', import.meta.url));
 // `--import tsx` would resolve from the child's cwd (a temporary folder); give it the loader's absolute URL.
-const TSX_LOADER = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/loader.mjs')).href;
+const TSX_LOADER = pathToFileURL(
+  join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/loader.mjs'),
+).href;
 
 /** Runs the real `signet` binary in a child process (as `pnpm signet` does). */
-export async function spawnSignet(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<CliRun> {
+export async function spawnSignet(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<CliRun> {
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', TSX_LOADER, BIN, ...args], {
       cwd: options.cwd,

@@ -17,7 +17,9 @@ export function hasCommand(command: string): boolean {
 export function requireTool(command: string): boolean {
   const present = hasCommand(command);
   if (!present) {
-    console.warn(`\n*** SKIPPED: ${command} is not on the PATH; the tests that need a real ${command} did not run. ***\n`);
+    console.warn(
+      `\n*** SKIPPED: ${command} is not on the PATH; the tests that need a real ${command} did not run. ***\n`,
+    );
   }
   return present;
 }

@@ -62,7 +62,10 @@ describe('usage errors exit 2 with a message that names the problem', () => {
   it('prints usage errors as JSON with --json', async () => {
     const result = await run(['validate', '--json']);
     expect(result.code).toBe(2);
-    expect(JSON.parse(result.stdout)).toEqual({ ok: false, error: { code: 'USAGE', message: expect.stringMatching(/Missing PATH/) } });
+    expect(JSON.parse(result.stdout)).toEqual({
+      ok: false,
+      error: { code: 'USAGE', message: expect.stringMatching(/Missing PATH/) },
+    });
   });
 
   it('shows help with exit 0, and usage with exit 2 when no command is given', async () => {
@@ -87,7 +90,18 @@ describe('signet.yaml errors', () => {
 
 describe('keys and passphrases', () => {
   it('keys generate writes a 0600 private key and refuses to overwrite it', async () => {
-    const args = ['keys', 'generate', '--name', 'Dev', '--email', 'dev@example.com', '--algorithm', 'ed25519', '--out', 'k'];
+    const args = [
+      'keys',
+      'generate',
+      '--name',
+      'Dev',
+      '--email',
+      'dev@example.com',
+      '--algorithm',
+      'ed25519',
+      '--out',
+      'k',
+    ];
     const first = await run(args, { SIGNET_GPG_PASSPHRASE: 'pw' });
     expect(first.code).toBe(0);
     expect((await stat(join(dir, 'k', 'private.asc'))).mode & 0o777).toBe(0o600);

@@ -26,9 +26,10 @@ export async function loadPrivateKey(context: CliContext, path: string, flag = '
     return await decryptPrivateKey(data, passphrase);
   } catch (error) {
     if (isSignetError(error, 'KEY_PASSPHRASE')) {
-      const hint = passphrase === undefined
-        ? 'the key is encrypted: set SIGNET_GPG_PASSPHRASE to its passphrase.'
-        : 'SIGNET_GPG_PASSPHRASE does not decrypt it; check the variable (and that it holds no trailing newline).';
+      const hint =
+        passphrase === undefined
+          ? 'the key is encrypted: set SIGNET_GPG_PASSPHRASE to its passphrase.'
+          : 'SIGNET_GPG_PASSPHRASE does not decrypt it; check the variable (and that it holds no trailing newline).';
       throw new UsageError(`Cannot unlock ${flag} ${JSON.stringify(path)}: ${hint}`, 'KEY_PASSPHRASE');
     }
     throw error;

@@ -4,7 +4,9 @@ import type { Problem } from '@signet/core';
 export function formatProblems(problems: readonly Problem[]): string {
   const sorted = [...problems].sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1));
   return sorted
-    .map((p) => `${p.severity === 'error' ? 'error' : 'warning'} ${p.code}${p.file ? ` [${p.file}]` : ''}: ${p.message}\n`)
+    .map(
+      (p) => `${p.severity === 'error' ? 'error' : 'warning'} ${p.code}${p.file ? ` [${p.file}]` : ''}: ${p.message}\n`,
+    )
     .join('');
 }
 

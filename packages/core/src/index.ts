@@ -19,7 +19,15 @@ export {
   type ArtifactName,
   type ExecutableName,
 } from './names';
-export { DEFAULT_PLATFORMS, KNOWN_ARCH, KNOWN_OS, formatPlatform, isKnownPlatform, parsePlatform, type Platform } from './platforms';
+export {
+  DEFAULT_PLATFORMS,
+  KNOWN_ARCH,
+  KNOWN_OS,
+  formatPlatform,
+  isKnownPlatform,
+  parsePlatform,
+  type Platform,
+} from './platforms';
 export { checkProtocols, isValidVersion, normalizeProtocols, parseProtocolVersion, parseVersion } from './versions';
 
 // Release files: manifest, SHA256SUMS, hashes
@@ -30,7 +38,14 @@ export { readReleaseFiles, selectReleaseFiles, type ReleaseFile } from './releas
 
 // Zips and packaging
 export { BINARY_HEADER_BYTES, detectBinaryPlatform, type BinaryPlatform } from './binary-platform';
-export { DEFAULT_ZIP_LIMITS, inspectZip, unsafeReason, type InspectZipOptions, type ZipInspection, type ZipLimits } from './zip-inspect';
+export {
+  DEFAULT_ZIP_LIMITS,
+  inspectZip,
+  unsafeReason,
+  type InspectZipOptions,
+  type ZipInspection,
+  type ZipLimits,
+} from './zip-inspect';
 export { writeProviderZip, type WriteProviderZipOptions, type WrittenZip } from './zip-write';
 export { collectInputs, platformOfDir, type CollectedArtifact } from './collect';
 export { packageRelease, type PackageOptions, type PackageResult, type PackagedFile } from './package';

@@ -29,7 +29,8 @@ export async function readReleaseFiles(paths: readonly string[]): Promise<Releas
     }
     const entries = await readdir(path, { withFileTypes: true });
     for (const entry of entries) {
-      if (entry.isFile() && !entry.name.startsWith('.')) files.push({ fileName: entry.name, path: join(path, entry.name) });
+      if (entry.isFile() && !entry.name.startsWith('.'))
+        files.push({ fileName: entry.name, path: join(path, entry.name) });
     }
   }
   return files.sort((a, b) => (a.fileName < b.fileName ? -1 : a.fileName > b.fileName ? 1 : 0));

@@ -305,7 +305,7 @@ async function checkSignature(
       const info = await inspectKey(key);
       found.keyId ??= info.keyId;
       found.fingerprint ??= info.fingerprint;
-      problems.push(...info.problems);
+      // verifyShasumsSignature reports the keys' problems itself; without a check (no keys) there is none here.
     } catch (error) {
       problems.push(createProblem('KEY_INVALID', messageOf(error)));
     }

@@ -26,7 +26,12 @@ describe('ensureLocalTls', () => {
     const { port } = server.address() as AddressInfo;
     try {
       for (const host of ['localhost', '127.0.0.1']) {
-        const { stdout } = await promisify(execFile)('curl', ['-sS', '--cacert', tls.caPath, `https://${host}:${port}/`]);
+        const { stdout } = await promisify(execFile)('curl', [
+          '-sS',
+          '--cacert',
+          tls.caPath,
+          `https://${host}:${port}/`,
+        ]);
         expect(stdout).toBe('ok');
       }
     } finally {

@@ -2,7 +2,14 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { decryptPrivateKey, inspectKey, packageRelease, readReleaseFiles, signRelease, validateRelease } from '@signet/core';
+import {
+  decryptPrivateKey,
+  inspectKey,
+  packageRelease,
+  readReleaseFiles,
+  signRelease,
+  validateRelease,
+} from '@signet/core';
 import { writeExampleProject } from '@signet/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -16,10 +23,19 @@ describe('prepareRelease', () => {
     const dir = await mkdtemp(join(tmpdir(), 'signet-prepare-'));
     dirs.push(dir);
     const project = await writeExampleProject(dir, { platforms: ['linux_amd64', 'darwin_arm64'] });
-    await packageRelease({ name: 'hello', version: '1.0.0', protocols: ['6.0'], inputs: [{ path: join(dir, 'bin') }], outDir: project.distDir });
+    await packageRelease({
+      name: 'hello',
+      version: '1.0.0',
+      protocols: ['6.0'],
+      inputs: [{ path: join(dir, 'bin') }],
+      outDir: project.distDir,
+    });
     const key = await decryptPrivateKey(await readFile(project.privateKeyPath), project.passphrase);
     await signRelease(await readReleaseFiles([project.distDir]), key);
-    const report = await validateRelease({ files: await readReleaseFiles([project.distDir]), keys: [project.publicKeyArmored] });
+    const report = await validateRelease({
+      files: await readReleaseFiles([project.distDir]),
+      keys: [project.publicKeyArmored],
+    });
     expect(report.ok).toBe(true);
     const { keyId } = await inspectKey(project.publicKeyArmored);
 
@@ -46,7 +62,9 @@ describe('prepareRelease', () => {
       shasums_url: '/v1/files/acme/hello/1.0.0/terraform-provider-hello_1.0.0_SHA256SUMS',
       shasums_signature_url: '/v1/files/acme/hello/1.0.0/terraform-provider-hello_1.0.0_SHA256SUMS.sig',
       shasum: linux.sha256,
-      signing_keys: { gpg_public_keys: [{ key_id: keyId, ascii_armor: project.publicKeyArmored, trust_signature: '' }] },
+      signing_keys: {
+        gpg_public_keys: [{ key_id: keyId, ascii_armor: project.publicKeyArmored, trust_signature: '' }],
+      },
     });
     expect(prepared.mirror.archives.linux_amd64).toEqual({
       url: formatFilePath('acme', 'hello', '1.0.0', 'terraform-provider-hello_1.0.0_linux_amd64.zip'),

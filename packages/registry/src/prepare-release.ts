@@ -1,10 +1,4 @@
-import {
-  formatShasumsName,
-  formatSignatureName,
-  formatZipName,
-  parsePlatform,
-  type ReleaseReport,
-} from '@signet/core';
+import { formatShasumsName, formatSignatureName, formatZipName, parsePlatform, type ReleaseReport } from '@signet/core';
 
 /** The key block of a download response (terraform-protocol.md §1.5). `trust_signature` must stay empty. */
 export interface GpgPublicKey {
@@ -69,7 +63,12 @@ export function prepareRelease(input: PrepareReleaseInput): PreparedRelease {
   const key: GpgPublicKey = { key_id: input.key.keyId, ascii_armor: input.key.asciiArmor, trust_signature: '' };
   if (input.key.source !== undefined) key.source = input.key.source;
   if (input.key.sourceUrl !== undefined) key.source_url = input.key.sourceUrl;
-  const prepared: PreparedRelease = { protocols: [...input.protocols], platforms: [], downloads: {}, mirror: { archives: {} } };
+  const prepared: PreparedRelease = {
+    protocols: [...input.protocols],
+    platforms: [],
+    downloads: {},
+    mirror: { archives: {} },
+  };
   for (const platform of input.report.platforms) {
     const { os, arch } = parsePlatform(platform.platform);
     const filename = formatZipName(type, version, platform.platform);

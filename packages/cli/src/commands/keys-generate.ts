@@ -93,7 +93,8 @@ takes RSA only); ed25519 makes a v4 EdDSA key, which tofu/terraform also verify.
     if (algorithm !== 'rsa4096' && algorithm !== 'ed25519') {
       throw new UsageError(`Invalid --algorithm ${JSON.stringify(algorithm)}: expected "rsa4096" or "ed25519".`);
     }
-    if (args.positionals.length > 0) throw new UsageError(`Unexpected argument ${JSON.stringify(args.positionals[0])}.`);
+    if (args.positionals.length > 0)
+      throw new UsageError(`Unexpected argument ${JSON.stringify(args.positionals[0])}.`);
     const email = requireString(args, 'email');
     if (!/^[^\s@<>]+@[^\s@<>]+$/.test(email)) {
       throw new UsageError(`Invalid --email ${JSON.stringify(email)}: expected an address such as dev@example.com.`);

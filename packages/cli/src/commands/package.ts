@@ -1,12 +1,6 @@
 import { resolve } from 'node:path';
 
-import {
-  assertProviderName,
-  normalizeProtocols,
-  packageRelease,
-  parseVersion,
-  type PackageResult,
-} from '@signet/core';
+import { assertProviderName, normalizeProtocols, packageRelease, parseVersion, type PackageResult } from '@signet/core';
 
 import { optionalString, requireString, stringList, type Command } from '../command';
 import { EXIT, UsageError } from '../context';
@@ -33,7 +27,8 @@ INPUT is a binary in an os_arch/ folder (linux_amd64/NAME_v1.2.3), a ready zip
     const version = parseVersion(requireString(args, 'version'));
     const protocols = normalizeProtocols(stringList(args, 'protocols') ?? ['6.0']);
     const outDir = resolve(context.cwd, requireString(args, 'out'));
-    if (args.positionals.length === 0) throw new UsageError('Missing INPUT: binaries, zips or a dist/ folder to package.');
+    if (args.positionals.length === 0)
+      throw new UsageError('Missing INPUT: binaries, zips or a dist/ folder to package.');
     const json = args.values.json === true;
     const progress = createProgress(context, json);
     const result = await packageRelease({

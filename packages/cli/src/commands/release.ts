@@ -25,14 +25,22 @@ writes SHA256SUMS, signs it (passphrase from SIGNET_GPG_PASSPHRASE) and validate
 --key overrides provider.gpg_key.`,
   options: { config: { type: 'string', short: 'c' }, key: { type: 'string' } },
   async run(args, context) {
-    if (args.positionals.length > 0) throw new UsageError(`Unexpected argument ${JSON.stringify(args.positionals[0])}.`);
+    if (args.positionals.length > 0)
+      throw new UsageError(`Unexpected argument ${JSON.stringify(args.positionals[0])}.`);
     const config = await readReleaseConfig(resolve(context.cwd, optionalString(args, 'config') ?? 'signet.yaml'));
     const keyPath = optionalString(args, 'key') ?? config.gpgKey;
     if (keyPath === undefined) {
-      throw new UsageError('No signing key: set provider.gpg_key in signet.yaml or pass --key private.asc.', 'CONFIG_INVALID');
+      throw new UsageError(
+        'No signing key: set provider.gpg_key in signet.yaml or pass --key private.asc.',
+        'CONFIG_INVALID',
+      );
     }
     // Unlock the key first: a wrong passphrase should fail before any packaging work.
-    const privateKey = await loadPrivateKey(context, keyPath, optionalString(args, 'key') ? '--key' : 'provider.gpg_key');
+    const privateKey = await loadPrivateKey(
+      context,
+      keyPath,
+      optionalString(args, 'key') ? '--key' : 'provider.gpg_key',
+    );
     const progress = createProgress(context, args.values.json === true);
     const packaged = await packageRelease({
       name: config.name,

@@ -3,7 +3,15 @@
  * releases without a Go toolchain. They carry the header fields `detectBinaryPlatform` reads (ELF e_machine and
  * OSABI, Mach-O cputype, PE Machine) followed by filler; they do not run.
  */
-const ELF_MACHINE: Record<string, number> = { '386': 3, amd64: 62, arm: 40, arm64: 183, ppc64le: 21, riscv64: 243, s390x: 22 };
+const ELF_MACHINE: Record<string, number> = {
+  '386': 3,
+  amd64: 62,
+  arm: 40,
+  arm64: 183,
+  ppc64le: 21,
+  riscv64: 243,
+  s390x: 22,
+};
 const ELF_64_BIT = new Set(['amd64', 'arm64', 'ppc64le', 'riscv64', 's390x']);
 const ELF_OSABI: Record<string, number> = { linux: 0, freebsd: 9, openbsd: 12, solaris: 6 };
 const MACHO_CPU: Record<string, number> = { amd64: 0x01000007, arm64: 0x0100000c };
