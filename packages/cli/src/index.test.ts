@@ -111,6 +111,36 @@ describe('keys and passphrases', () => {
     expect(second.stderr).toMatch(/already exists/);
   });
 
+  it.each(['ed25519', 'rsa4096'])(
+    'keys generate --algorithm %s makes a key keys inspect reports compatible',
+    async (algorithm) => {
+      const out = `compat-${algorithm}`;
+      const generated = await run([
+        'keys',
+        'generate',
+        '--name',
+        'Dev',
+        '--email',
+        'dev@example.com',
+        '--algorithm',
+        algorithm,
+        '--out',
+        out,
+        '--json',
+      ]);
+      expect(generated.code).toBe(0);
+      for (const file of ['public.asc', 'private.asc']) {
+        const inspected = await run(['keys', 'inspect', join(out, file), '--json']);
+        expect(inspected.code).toBe(0);
+        const report = JSON.parse(inspected.stdout);
+        expect(report.key.compatible).toBe(true);
+        expect(report.key.version).toBe(4);
+        expect(report.key.keyId).toBe(JSON.parse(generated.stdout).key.keyId);
+        expect(report.problems).toEqual([]);
+      }
+    },
+  );
+
   it('a wrong passphrase fails release before packaging, without echoing the passphrase', async () => {
     const project = await writeExampleProject(join(dir, 'wrong-pass'), { platforms: ['linux_amd64'] });
     const result = await run(['release', '-c', project.configPath], { SIGNET_GPG_PASSPHRASE: 'not-the-passphrase' });
