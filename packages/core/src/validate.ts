@@ -345,7 +345,13 @@ async function inspectZips(
   const worker = async (): Promise<void> => {
     for (let i = next++; i < zips.length; i = next++) {
       const zip = zips[i]!;
-      const inspection = await inspectZip(zip.path, { name, version, platform: zip.platform, limits });
+      const inspection = await inspectZip(zip.path, {
+        name,
+        version,
+        platform: zip.platform,
+        limits,
+        fileName: zip.fileName,
+      });
       problems.push(...inspection.problems);
       reports[i] = {
         platform: zip.platform,

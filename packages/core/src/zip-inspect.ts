@@ -49,6 +49,8 @@ export interface InspectZipOptions {
   /** The declared `os_arch` the zip is for. */
   platform: string;
   limits?: ZipLimits | undefined;
+  /** The artifact's name in problems; defaults to the path's base name (a blob store's path is a digest). */
+  fileName?: string | undefined;
 }
 
 /**
@@ -57,7 +59,7 @@ export interface InspectZipOptions {
  * no executable, an executable for another platform. Never throws for bad content.
  */
 export async function inspectZip(path: string, options: InspectZipOptions): Promise<ZipInspection> {
-  const file = basename(path);
+  const file = options.fileName ?? basename(path);
   const [sha256, read] = await Promise.all([sha256File(path), readEntries(path, options, file)]);
   const inspection: ZipInspection = {
     sha256,

@@ -1,5 +1,19 @@
-// @signet/registry — the registry server's library: storage backends now; the HTTP app (protocol and management
-// routes) is added beside them. This file is the package's whole public surface.
+// @signet/registry — the registry server: the HTTP app (protocol and management routes), the Node server that
+// serves it, local TLS, and the storage backends. This file is the package's whole public surface.
+
+// The app and its server
+export { createRegistryApp, DEFAULT_MAX_FILE_BYTES, type RegistryApp, type RegistryAppOptions } from './app';
+export { startServer, type RunningServer, type StartServerOptions } from './node-server';
+export { ensureLocalTls, LOCAL_TLS_HOSTS, type LocalTls } from './local-tls';
+export {
+  formatFilePath,
+  prepareRelease,
+  type DownloadResponse,
+  type MirrorArchive,
+  type PreparedRelease,
+} from './prepare-release';
+export { createUrlSigner, type UrlSigner } from './url-signing';
+export { hashTokenSecret, createTokenSecret, createTokenId } from './http/auth';
 
 // Storage
 export type {

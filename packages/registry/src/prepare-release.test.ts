@@ -46,6 +46,7 @@ describe('prepareRelease', () => {
       protocols: ['6.0'],
       report,
       key: { keyId, asciiArmor: project.publicKeyArmored },
+      files: [{ fileName: 'terraform-provider-hello_1.0.0_SHA256SUMS', sha256: 'ab'.repeat(32), size: 10 }],
     });
 
     expect(prepared.platforms).toEqual([
@@ -70,5 +71,9 @@ describe('prepareRelease', () => {
       url: formatFilePath('acme', 'hello', '1.0.0', 'terraform-provider-hello_1.0.0_linux_amd64.zip'),
       hashes: [linux.h1, linux.zh],
     });
+    expect(prepared.files).toEqual({
+      'terraform-provider-hello_1.0.0_SHA256SUMS': { sha256: 'ab'.repeat(32), size: 10 },
+    });
+    expect(prepared.keyId).toBe(keyId);
   });
 });

@@ -1,3 +1,4 @@
+import type { ReportJson } from './http/api-schemas';
 import { formatShasumsName, formatSignatureName, formatZipName, parsePlatform, type ReleaseReport } from '@signet/core';
 
 /** The key block of a download response (terraform-protocol.md §1.5). `trust_signature` must stay empty. */
@@ -39,6 +40,12 @@ export interface PreparedRelease {
   platforms: { os: string; arch: string }[];
   downloads: Record<string, DownloadResponse>;
   mirror: { archives: Record<string, MirrorArchive> };
+  /** Every file of the version by name: what the file routes serve. */
+  files: Record<string, { sha256: string; size: number }>;
+  keyId: string;
+  fingerprint?: string | undefined;
+  /** The validation report at publish time, as the management API shows it. */
+  report?: ReportJson;
 }
 
 export interface PrepareReleaseInput {
@@ -49,6 +56,8 @@ export interface PrepareReleaseInput {
   /** A passing validation report of the version's files. */
   report: ReleaseReport;
   key: { keyId: string; asciiArmor: string; source?: string | undefined; sourceUrl?: string | undefined };
+  /** The version's stored files. */
+  files: readonly { fileName: string; sha256: string; size: number }[];
 }
 
 /** Root-relative path of a version's file: the one URL scheme of the file routes. */
@@ -68,6 +77,9 @@ export function prepareRelease(input: PrepareReleaseInput): PreparedRelease {
     platforms: [],
     downloads: {},
     mirror: { archives: {} },
+    files: Object.fromEntries(input.files.map((f) => [f.fileName, { sha256: f.sha256, size: f.size }])),
+    keyId: input.key.keyId,
+    fingerprint: input.report.fingerprint,
   };
   for (const platform of input.report.platforms) {
     const { os, arch } = parsePlatform(platform.platform);

@@ -2,3 +2,4 @@
 export { writeExampleProject, type ExampleProject, type ExampleProjectOptions } from './example-project';
 export { createFakeExecutable } from './fake-executable';
 export { renameZipEntry } from './rename-zip-entry';
+export { deflatedZeros, writeRawZip, type RawZipEntry } from './raw-zip';

@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { crc32, deflateRawSync } from 'node:zlib';
+import { constants, crc32, deflateRawSync } from 'node:zlib';
 
 /** One entry of a hand-built zip; every header field an attacker controls can be set. */
 export interface RawZipEntry {
@@ -68,4 +68,16 @@ export async function writeRawZip(path: string, entries: readonly RawZipEntry[])
   end.writeUInt32LE(directory.length, 12);
   end.writeUInt32LE(offset, 16);
   await writeFile(path, Buffer.concat([...parts, directory, end]));
+}
+
+/**
+ * `bytes` zeros as raw deflate (a multiple of 16 MiB), without ever holding or deflating that many zeros: a 16 MiB
+ * block ended with a full flush (byte-aligned, no back-references across it) encodes the same every time, so the
+ * block is repeated, then a final empty stored block closes the stream. 5 GiB comes to ~5 MiB, built in ~50 ms.
+ */
+export function deflatedZeros(bytes: number): Buffer {
+  const blockSize = 16 * 2 ** 20;
+  const block = deflateRawSync(Buffer.alloc(blockSize), { level: 9, finishFlush: constants.Z_FULL_FLUSH });
+  const repeats = Math.ceil(bytes / blockSize);
+  return Buffer.concat([...Array.from({ length: repeats }, () => block), Buffer.from([0x01, 0x00, 0x00, 0xff, 0xff])]);
 }
