@@ -4,6 +4,8 @@ export interface CliContext {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   env: Record<string, string | undefined>;
   cwd: string;
+  /** Aborted on SIGINT/SIGTERM: long-running commands (`serve`) stop cleanly. */
+  signal?: AbortSignal | undefined;
 }
 
 /** Exit codes, as design.md §5.1 fixes them. */

@@ -12,7 +12,20 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   sign: async () => (await import('./commands/sign')).sign,
   validate: async () => (await import('./commands/validate')).validate,
   release: async () => (await import('./commands/release')).release,
+  publish: async () => (await import('./commands/publish')).publish,
+  serve: async () => (await import('./commands/serve')).serve,
+  'mirror export': async () => (await import('./commands/mirror-export')).mirrorExport,
+  'namespaces create': async () => (await import('./commands/registry-admin')).namespacesCreate,
+  'namespaces list': async () => (await import('./commands/registry-admin')).namespacesList,
+  'tokens create': async () => (await import('./commands/registry-admin')).tokensCreate,
+  'tokens list': async () => (await import('./commands/registry-admin')).tokensList,
+  'tokens revoke': async () => (await import('./commands/registry-admin')).tokensRevoke,
+  'keys add': async () => (await import('./commands/registry-admin')).keysAdd,
+  'keys list': async () => (await import('./commands/registry-admin')).keysList,
+  'keys remove': async () => (await import('./commands/registry-admin')).keysRemove,
 };
+// Commands that take a sub-command word: `signet keys generate`, `signet tokens create`, ...
+const GROUPS = new Set(['keys', 'namespaces', 'tokens', 'mirror']);
 
 const USAGE = `Usage: signet <command> [options]
 
@@ -23,6 +36,12 @@ Commands:
   sign            sign SHA256SUMS (passphrase from SIGNET_GPG_PASSPHRASE)
   validate        check a release the way tofu/terraform will
   release         package + sign + validate, from signet.yaml
+  publish         upload a release folder to a registry and publish it
+  serve           run the registry (HTTPS, embedded storage)
+  mirror export   write a filesystem mirror (and static network-mirror JSON) of a registry
+
+Registry administration (token from SIGNET_TOKEN):
+  namespaces create|list      tokens create|list|revoke      keys add|list|remove
 
 Run "signet <command> --help" for a command's options. Add --json for machine output.
 Exit codes: 0 ok, 1 validation problems, 2 usage error, 3 anything else.`;
@@ -31,7 +50,10 @@ Exit codes: 0 ok, 1 validation problems, 2 usage error, 3 anything else.`;
 export async function main(argv: string[], context: CliContext): Promise<number> {
   const json = argv.includes('--json');
   const [first, second] = argv;
-  const name = first === 'keys' && second !== undefined && !second.startsWith('-') ? `keys ${second}` : first;
+  const name =
+    first !== undefined && GROUPS.has(first) && second !== undefined && !second.startsWith('-')
+      ? `${first} ${second}`
+      : first;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     context.stdout.write(`${USAGE}\n`);
     return name === undefined ? EXIT.usage : EXIT.ok;
@@ -48,12 +70,16 @@ export async function main(argv: string[], context: CliContext): Promise<number>
       return EXIT.ok;
     }
     const output = await command.run(args, context);
-    context.stdout.write(json ? `${JSON.stringify(output.json, null, 2)}\n` : output.text);
+    if (json && output.json !== undefined) context.stdout.write(`${JSON.stringify(output.json, null, 2)}\n`);
+    else if (!json) context.stdout.write(output.text);
     return output.exitCode;
   } catch (error) {
     return fail(context, json, error, command.usage);
   }
 }
+
+// Errors that are not the caller's mistake: exit 3, like any unexpected failure.
+const FAILURE_CODES = new Set(['REGISTRY_UNREACHABLE', 'INTERNAL']);
 
 /** Maps an error to its exit code and prints it (as JSON on stdout with --json, else on stderr). */
 function fail(context: CliContext, json: boolean, error: unknown, usage?: string): number {
@@ -63,7 +89,8 @@ function fail(context: CliContext, json: boolean, error: unknown, usage?: string
     else context.stderr.write(formatProblems(problems));
     return EXIT.problems;
   }
-  const usageError = error instanceof UsageError || isSignetError(error);
+  const usageError =
+    error instanceof UsageError || (isSignetError(error) && !FAILURE_CODES.has((error as { code: string }).code));
   const code = usageError ? (error as { code: string }).code : 'INTERNAL';
   const message = error instanceof Error ? error.message : String(error);
   if (json) {

@@ -46,3 +46,13 @@ export type { MetadataStore } from './storage/metadata-store';
 export { openSqliteMetadataStore, type SqliteMetadataStoreOptions } from './storage/sqlite-metadata-store';
 export { isSha256, type BlobStore, type ByteRange, type PutBlobOptions, type StoredBlob } from './storage/blob-store';
 export { openFsBlobStore, type FsBlobStoreOptions } from './storage/fs-blob-store';
+
+// Mirror export
+export {
+  exportMirror,
+  storeMirrorSource,
+  type ExportMirrorOptions,
+  type ExportMirrorResult,
+  type MirrorArchiveSource,
+  type MirrorSource,
+} from './mirror-export';

@@ -1,0 +1,126 @@
+import { join, resolve } from 'node:path';
+
+import type { RegistryClient } from '@signet/client';
+import {
+  exportMirror,
+  openFsBlobStore,
+  openSqliteMetadataStore,
+  storeMirrorSource,
+  StoreLockedError,
+  type MirrorSource,
+} from '@signet/registry';
+
+import { optionalString, requireString, stringList, type Command } from '../command';
+import { EXIT, UsageError } from '../context';
+import { connect } from './publish';
+
+export const mirrorExport: Command = {
+  summary: 'write a filesystem mirror (and static network-mirror JSON) of a registry',
+  usage: `Usage: signet mirror export --out DIR (--registry URL | --data DIR) [--host HOST]
+                            [--namespace NS]... [--ca-file ca.pem] [--json]
+
+Writes every published (not yanked) version as a packed filesystem mirror:
+  DIR/HOST/NS/TYPE/terraform-provider-TYPE_VERSION_OS_ARCH.zip
+plus index.json and VERSION.json (with h1: and zh: hashes) beside the zips, so DIR works as a
+\`filesystem_mirror { path = "DIR" }\`, and served over HTTPS as a static \`network_mirror\` (for
+port-less host names). HOST is the providers' source host: by default the --registry URL's host
+(with its port), or localhost:8443 with --data. --data reads a stopped \`signet serve\`'s folder;
+--registry reads a running registry with SIGNET_TOKEN. Re-running writes only what changed.`,
+  options: {
+    out: { type: 'string' },
+    registry: { type: 'string' },
+    data: { type: 'string' },
+    host: { type: 'string' },
+    namespace: { type: 'string', multiple: true },
+    'ca-file': { type: 'string' },
+  },
+  async run(args, context) {
+    const outDir = resolve(context.cwd, requireString(args, 'out'));
+    const data = optionalString(args, 'data');
+    const registry = optionalString(args, 'registry');
+    if ((data === undefined) === (registry === undefined)) {
+      throw new UsageError('Give exactly one of --registry URL (a running registry) or --data DIR (a stopped one).');
+    }
+    const only = stringList(args, 'namespace');
+    const filter = (source: MirrorSource): MirrorSource => ({
+      providers: async () => (await source.providers()).filter((p) => only === undefined || only.includes(p.namespace)),
+      versions: (ns, type) => source.versions(ns, type),
+    });
+    const progress = (message: string) => {
+      if (context.stderr.isTTY === true && args.values.json !== true) context.stderr.write(`${message}\n`);
+    };
+
+    let result;
+    let host: string;
+    if (data !== undefined) {
+      host = optionalString(args, 'host') ?? 'localhost:8443';
+      const dataDir = resolve(context.cwd, data);
+      const metadata = await openSqliteMetadataStore({ path: join(dataDir, 'signet.db') }).catch((error: unknown) => {
+        if (error instanceof StoreLockedError) {
+          throw new UsageError(
+            `${dataDir} is in use by a running \`signet serve\`: stop it, or export from it with --registry.`,
+            error.code,
+          );
+        }
+        throw error;
+      });
+      try {
+        const source = storeMirrorSource(metadata, await openFsBlobStore({ dataDir }));
+        result = await exportMirror({ source: filter(source), outDir, host, onProgress: progress });
+      } finally {
+        await metadata.close();
+      }
+    } else {
+      const client = await connect(args, context);
+      try {
+        host = optionalString(args, 'host') ?? new URL(client.url).host;
+        result = await exportMirror({ source: filter(clientMirrorSource(client)), outDir, host, onProgress: progress });
+      } finally {
+        await client.close();
+      }
+    }
+    const text =
+      `Exported ${result.versions} version(s) of ${result.providers} provider(s) to ${join(outDir, host)} ` +
+      `(${result.written} zip(s) written, ${result.unchanged} unchanged).\n` +
+      `Use it with:\n  provider_installation {\n    filesystem_mirror {\n      path = "${outDir}"\n    }\n  }\n`;
+    return { json: { ok: true, outDir, host, ...result }, text, exitCode: EXIT.ok };
+  },
+};
+
+/** Reads published versions through the registry's own network-mirror documents and file URLs. */
+function clientMirrorSource(client: RegistryClient): MirrorSource {
+  return {
+    async providers() {
+      const namespaces = await client.listNamespaces();
+      const lists = await Promise.all(namespaces.map((ns) => client.listProviders(ns.name)));
+      return lists.flat().map((p) => ({ namespace: p.namespace, type: p.type }));
+    },
+    async versions(namespace, type) {
+      const versions = (await client.listVersions(namespace, type)).filter((v) => v.state === 'published' && !v.yanked);
+      return Promise.all(
+        versions.map(async (v) => {
+          const doc = await client.getJson<{ archives: Record<string, { url: string; hashes: string[] }> }>(
+            `/mirror/export/${namespace}/${type}/${v.version}.json`,
+          );
+          return {
+            version: v.version,
+            archives: Object.entries(doc.archives).map(([platform, archive]) => {
+              const zh = archive.hashes.find((h) => h.startsWith('zh:'));
+              if (zh === undefined)
+                throw new Error(
+                  `The registry's mirror document for ${namespace}/${type} ${v.version} has no zh: hash.`,
+                );
+              return {
+                platform,
+                fileName: decodeURIComponent(archive.url.split('?')[0]!.split('/').pop()!),
+                hashes: archive.hashes,
+                sha256: zh.slice(3),
+                open: () => client.download(archive.url),
+              };
+            }),
+          };
+        }),
+      );
+    },
+  };
+}

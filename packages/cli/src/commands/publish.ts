@@ -1,0 +1,111 @@
+import { resolve } from 'node:path';
+
+import { createRegistryClient, publishRelease, RegistryError, type PublishEvent } from '@signet/client';
+import { readReleaseFiles, type Problem } from '@signet/core';
+
+import { optionalString, requireString, type Command } from '../command';
+import { EXIT, UsageError, type CliContext } from '../context';
+import { readKeyFile } from '../key-files';
+import { formatProblems, formatSize } from '../render';
+import { parseOptionalIdentity } from './package';
+
+export const publish: Command = {
+  summary: 'upload a release folder to a Signet registry and publish it (validated on the server)',
+  usage: `Usage: signet publish DIR --registry URL --namespace NS [--key public.asc] [--draft]
+                      [--name NAME] [--version VERSION] [--protocols 6.0] [--ca-file ca.pem] [--json]
+
+Creates the namespace's provider and a draft version as needed, uploads the release's files (a re-run
+skips files already uploaded), then publishes; the registry validates exactly as \`signet validate\` does
+and answers with every problem. --draft stops before publishing. --key registers the signing key's public
+half if the namespace lacks it; without it, the namespace key that verifies the signature is used.
+The token comes from SIGNET_TOKEN (never a flag). --ca-file (or SSL_CERT_FILE) trusts a private CA,
+such as the DATA/tls/ca.pem of \`signet serve\`. Exit code 1 when the registry reports problems.`,
+  options: {
+    registry: { type: 'string' },
+    namespace: { type: 'string' },
+    key: { type: 'string' },
+    draft: { type: 'boolean' },
+    name: { type: 'string' },
+    version: { type: 'string' },
+    protocols: { type: 'string', multiple: true },
+    'ca-file': { type: 'string' },
+  },
+  async run(args, context) {
+    const [dir, extra] = args.positionals;
+    if (dir === undefined) throw new UsageError('Missing DIR: the release folder to publish (dist/).');
+    if (extra !== undefined) throw new UsageError(`Unexpected argument ${JSON.stringify(extra)}.`);
+    const client = await connect(args, context);
+    try {
+      const identity = parseOptionalIdentity(args);
+      const keyPath = optionalString(args, 'key');
+      const lines: string[] = [];
+      const log = (line: string) => {
+        lines.push(line);
+        if (context.stderr.isTTY === true && args.values.json !== true) context.stderr.write(`${line}\n`);
+      };
+      const result = await publishRelease({
+        client,
+        namespace: requireString(args, 'namespace'),
+        files: await readReleaseFiles([resolve(context.cwd, dir)]),
+        name: identity.name,
+        version: identity.version,
+        protocols: identity.protocols,
+        publicKey: keyPath === undefined ? undefined : await readKeyFile(context, keyPath, '--key'),
+        draft: args.values.draft === true,
+        onProgress: (event: PublishEvent) => log(describe(event)),
+      }).catch((error: unknown) => {
+        if (error instanceof RegistryError && error.status === 422) return error;
+        throw error;
+      });
+      if (result instanceof RegistryError) {
+        const problems = result.errors as Problem[];
+        return {
+          json: { ok: false, problems },
+          text: `${lines.join('\n')}\n${formatProblems(problems)}FAILED: the registry refused to publish (${problems.filter((p) => p.severity !== 'warning').length} error(s)); the version stays a draft.\n`,
+          exitCode: EXIT.problems,
+        };
+      }
+      const host = new URL(client.url).host;
+      const source = `${host}/${result.registryVersion.namespace}/${result.name}`;
+      const state = result.alreadyPublished
+        ? `Already published with identical bytes: nothing changed.`
+        : args.values.draft === true
+          ? `Draft ${source} ${result.version} is ready (${result.uploaded.length} uploaded, ${result.skipped.length} already there); publish it with: signet publish ${dir} --registry ${client.url} --namespace ${result.registryVersion.namespace}`
+          : `Published ${source} ${result.version} (key ID ${result.keyId}; ${result.uploaded.length} uploaded, ${result.skipped.length} already there).`;
+      const problems = (result.registryVersion.report?.problems ?? []) as Problem[];
+      return {
+        json: { ok: true, source, ...result },
+        text: `${lines.join('\n')}${lines.length ? '\n' : ''}${formatProblems(problems)}${state}\n  source = "${source}"\n`,
+        exitCode: EXIT.ok,
+      };
+    } finally {
+      await client.close();
+    }
+  },
+};
+
+function describe(event: PublishEvent): string {
+  switch (event.kind) {
+    case 'step':
+      return event.message;
+    case 'upload':
+      return `uploading ${event.fileName} (${formatSize(event.size)})`;
+    case 'skip':
+      return `already uploaded ${event.fileName}`;
+  }
+}
+
+/** A registry client from --registry, SIGNET_TOKEN and --ca-file / SSL_CERT_FILE. */
+export async function connect(args: Parameters<Command['run']>[0], context: CliContext) {
+  const url = optionalString(args, 'registry') ?? context.env.SIGNET_REGISTRY;
+  if (url === undefined)
+    throw new UsageError('Missing --registry URL (or SIGNET_REGISTRY), e.g. https://localhost:8443.');
+  const token = context.env.SIGNET_TOKEN || undefined;
+  if (token === undefined) {
+    throw new UsageError(
+      'Set SIGNET_TOKEN to a registry token (the admin token `signet serve` printed, or one from `signet tokens create`).',
+    );
+  }
+  const caFile = optionalString(args, 'ca-file') ?? (context.env.SSL_CERT_FILE || undefined);
+  return createRegistryClient({ url, token, caFile: caFile === undefined ? undefined : resolve(context.cwd, caFile) });
+}

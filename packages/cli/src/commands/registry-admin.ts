@@ -1,0 +1,196 @@
+import { inspectKey, readPublicKeyArmored } from '@signet/core';
+
+import { requireString, stringList, type Command, type ParsedArgs } from '../command';
+import { EXIT, UsageError } from '../context';
+import { readKeyFile } from '../key-files';
+import { connect } from './publish';
+
+// Commands for a registry's namespaces, tokens and keys, over its management API (SIGNET_TOKEN).
+
+const REGISTRY_OPTIONS = { registry: { type: 'string' }, 'ca-file': { type: 'string' } } as const;
+const REGISTRY_USAGE = `--registry URL (or SIGNET_REGISTRY), token from SIGNET_TOKEN, --ca-file (or SSL_CERT_FILE) for a private CA.`;
+
+function one(args: ParsedArgs, what: string): string {
+  const [value, extra] = args.positionals;
+  if (value === undefined) throw new UsageError(`Missing ${what}.`);
+  if (extra !== undefined) throw new UsageError(`Unexpected argument ${JSON.stringify(extra)}.`);
+  return value;
+}
+
+function table(rows: string[][]): string {
+  if (rows.length === 0) return '(none)\n';
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows
+    .map(
+      (r) =>
+        `${r
+          .map((cell, i) => cell.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd()}\n`,
+    )
+    .join('');
+}
+
+export const namespacesCreate: Command = {
+  summary: 'create a namespace (admin token)',
+  usage: `Usage: signet namespaces create NAME [--private] --registry URL [--json]\n\nA private namespace's providers need a read token to install. ${REGISTRY_USAGE}`,
+  options: { ...REGISTRY_OPTIONS, private: { type: 'boolean' } },
+  async run(args, context) {
+    const name = one(args, 'NAME: the namespace to create');
+    const client = await connect(args, context);
+    try {
+      const ns = await client.createNamespace({
+        name,
+        visibility: args.values.private === true ? 'private' : 'public',
+      });
+      return { json: ns, text: `Created ${ns.visibility} namespace ${ns.name}.\n`, exitCode: EXIT.ok };
+    } finally {
+      await client.close();
+    }
+  },
+};
+
+export const namespacesList: Command = {
+  summary: 'list the namespaces the token can see',
+  usage: `Usage: signet namespaces list --registry URL [--json]\n\n${REGISTRY_USAGE}`,
+  options: REGISTRY_OPTIONS,
+  async run(args, context) {
+    const client = await connect(args, context);
+    try {
+      const list = await client.listNamespaces();
+      return { json: list, text: table(list.map((n) => [n.name, n.visibility, n.created_at])), exitCode: EXIT.ok };
+    } finally {
+      await client.close();
+    }
+  },
+};
+
+export const tokensCreate: Command = {
+  summary: 'create a token (admin token); its secret is printed once',
+  usage: `Usage: signet tokens create --role admin|publish|read [--namespace NS]... [--name NAME] --registry URL [--json]\n\npublish and read tokens are scoped to the namespaces given. ${REGISTRY_USAGE}`,
+  options: {
+    ...REGISTRY_OPTIONS,
+    role: { type: 'string' },
+    namespace: { type: 'string', multiple: true },
+    name: { type: 'string' },
+  },
+  async run(args, context) {
+    const role = requireString(args, 'role');
+    if (role !== 'admin' && role !== 'publish' && role !== 'read') {
+      throw new UsageError(`--role ${JSON.stringify(role)}: expected admin, publish or read.`);
+    }
+    const namespaces = stringList(args, 'namespace') ?? [];
+    const name = typeof args.values.name === 'string' ? args.values.name : `${role} ${namespaces.join(',') || 'all'}`;
+    const client = await connect(args, context);
+    try {
+      const token = await client.createToken({ name, role, namespaces });
+      return {
+        json: token,
+        text: `Created ${role} token ${token.id}${namespaces.length ? ` for ${namespaces.join(', ')}` : ''}. Its secret (shown only now):\n${token.token}\n`,
+        exitCode: EXIT.ok,
+      };
+    } finally {
+      await client.close();
+    }
+  },
+};
+
+export const tokensList: Command = {
+  summary: 'list tokens (admin token); secrets are never shown',
+  usage: `Usage: signet tokens list --registry URL [--json]\n\n${REGISTRY_USAGE}`,
+  options: REGISTRY_OPTIONS,
+  async run(args, context) {
+    const client = await connect(args, context);
+    try {
+      const list = await client.listTokens();
+      const rows = list.map((t) => [
+        t.id,
+        t.role,
+        t.namespaces.join(',') || '*',
+        t.name,
+        t.revoked_at ? `revoked ${t.revoked_at}` : 'active',
+      ]);
+      return { json: list, text: table(rows), exitCode: EXIT.ok };
+    } finally {
+      await client.close();
+    }
+  },
+};
+
+export const tokensRevoke: Command = {
+  summary: 'revoke a token (admin token)',
+  usage: `Usage: signet tokens revoke ID --registry URL [--json]\n\n${REGISTRY_USAGE}`,
+  options: REGISTRY_OPTIONS,
+  async run(args, context) {
+    const id = one(args, 'ID: the token to revoke (signet tokens list)');
+    const client = await connect(args, context);
+    try {
+      const result = await client.revokeToken(id);
+      return {
+        json: result,
+        text: result.revoked ? `Revoked ${id}.\n` : `${id} was already revoked.\n`,
+        exitCode: EXIT.ok,
+      };
+    } finally {
+      await client.close();
+    }
+  },
+};
+
+export const keysAdd: Command = {
+  summary: 'add a GPG public key to a registry namespace',
+  usage: `Usage: signet keys add FILE --namespace NS --registry URL [--json]\n\nThe key ID is computed from the key; keys tofu/terraform cannot read are refused. Only the public half\nis ever sent. ${REGISTRY_USAGE}`,
+  options: { ...REGISTRY_OPTIONS, namespace: { type: 'string' } },
+  async run(args, context) {
+    const file = one(args, 'FILE: the public key (public.asc)');
+    const namespace = requireString(args, 'namespace');
+    const data = await readKeyFile(context, file, 'FILE');
+    const info = await inspectKey(data);
+    const client = await connect(args, context);
+    try {
+      // A private key file is reduced to its public half here: secret material never leaves this machine.
+      const key = await client.addKey(namespace, { ascii_armor: await readPublicKeyArmored(data) });
+      const note = info.isPrivate ? ' (only its public half was sent)' : '';
+      return { json: key, text: `Added key ${key.key_id} to ${namespace}${note}.\n`, exitCode: EXIT.ok };
+    } finally {
+      await client.close();
+    }
+  },
+};
+
+export const keysList: Command = {
+  summary: "list a registry namespace's GPG keys",
+  usage: `Usage: signet keys list --namespace NS --registry URL [--json]\n\n${REGISTRY_USAGE}`,
+  options: { ...REGISTRY_OPTIONS, namespace: { type: 'string' } },
+  async run(args, context) {
+    const namespace = requireString(args, 'namespace');
+    const client = await connect(args, context);
+    try {
+      const list = await client.listKeys(namespace);
+      return { json: list, text: table(list.map((k) => [k.key_id, k.fingerprint, k.created_at])), exitCode: EXIT.ok };
+    } finally {
+      await client.close();
+    }
+  },
+};
+
+export const keysRemove: Command = {
+  summary: 'remove a GPG key from a registry namespace',
+  usage: `Usage: signet keys remove KEY_ID --namespace NS --registry URL [--json]\n\nPublished versions keep serving the key they were signed with. ${REGISTRY_USAGE}`,
+  options: { ...REGISTRY_OPTIONS, namespace: { type: 'string' } },
+  async run(args, context) {
+    const keyId = one(args, 'KEY_ID: the key to remove');
+    const namespace = requireString(args, 'namespace');
+    const client = await connect(args, context);
+    try {
+      const result = await client.deleteKey(namespace, keyId);
+      return {
+        json: result,
+        text: result.deleted ? `Removed ${keyId} from ${namespace}.\n` : `${namespace} has no key ${keyId}.\n`,
+        exitCode: EXIT.ok,
+      };
+    } finally {
+      await client.close();
+    }
+  },
+};
