@@ -49,9 +49,9 @@ export async function runSignet(
   return { code, stdout: out, stderr: stderr.text(), json };
 }
 
-const BIN = fileURLToPath(new URL('../../packages/cli/src/bin.ts', import.meta.url));
+export const BIN = fileURLToPath(new URL('../../packages/cli/src/bin.ts', import.meta.url));
 // `--import tsx` would resolve from the child's cwd (a temporary folder); give it the loader's absolute URL.
-const TSX_LOADER = pathToFileURL(
+export const TSX_LOADER = pathToFileURL(
   join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/loader.mjs'),
 ).href;
 
