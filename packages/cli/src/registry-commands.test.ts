@@ -223,6 +223,43 @@ describe('signet publish', () => {
   });
 
   it.each([
+    ['a zip changed after signing', async (rel: ExampleRelease) => flipByte(rel, 'linux_amd64.zip')],
+    ['SHA256SUMS changed after signing', async (rel: ExampleRelease) => flipByte(rel, '_SHA256SUMS')],
+    [
+      'a zip missing',
+      async (rel: ExampleRelease) => rm(rel.files.find((f) => f.fileName.endsWith('darwin_arm64.zip'))!.path),
+    ],
+    [
+      'the manifest missing',
+      async (rel: ExampleRelease) => rm(rel.files.find((f) => f.fileName.endsWith('manifest.json'))!.path),
+    ],
+  ])('publish reports the same problems as `signet validate --key` when %s', async (_case, breakIt) => {
+    const rel = await buildExampleRelease(join(dir, `same-${Math.random().toString(36).slice(2)}`), {
+      name: `same${Math.floor(Math.random() * 1e6)}`,
+    });
+    await breakIt(rel);
+    const validated = await run(['validate', rel.distDir, '--key', rel.project.publicKeyPath, '--json']);
+    expect(validated.code).toBe(1);
+    const published = await run(
+      [
+        'publish',
+        rel.distDir,
+        '--namespace',
+        'acme',
+        '--key',
+        rel.project.publicKeyPath,
+        '--protocols',
+        '6.0',
+        ...registryArgs(),
+        '--json',
+      ],
+      admin(),
+    );
+    expect(published.code).toBe(1);
+    expect(published.json.problems).toEqual(validated.json.problems);
+  });
+
+  it.each([
     [['publish', 'dist', '--namespace', 'acme', '--registry', 'https://localhost:1'], {}, 2, /Set SIGNET_TOKEN/],
     [['publish', 'dist', '--namespace', 'acme'], { SIGNET_TOKEN: 'x' }, 2, /Missing --registry/],
     [['publish', '--namespace', 'acme', '--registry', 'https://localhost:1'], { SIGNET_TOKEN: 'x' }, 2, /Missing DIR/],
@@ -262,6 +299,14 @@ describe('signet publish', () => {
     expect(result.stderr).toMatch(/may not publish in namespace "acme"/);
   });
 });
+
+async function flipByte(rel: ExampleRelease, suffix: string): Promise<void> {
+  const file = rel.files.find((f) => f.fileName.endsWith(suffix))!;
+  const bytes = await readFile(file.path);
+  const at = Math.floor(bytes.length / 2);
+  bytes.writeUInt8(bytes.readUInt8(at) ^ 0x01, at);
+  await writeFile(file.path, bytes);
+}
 
 describe('registry administration commands', () => {
   it('namespaces, tokens and keys', async () => {
@@ -333,6 +378,36 @@ describe('signet mirror export', () => {
     );
     expect(again.json).toMatchObject({ written: 0 });
     expect((await readdir(providerDir)).filter((f) => f.includes('.tmp'))).toEqual([]);
+  });
+
+  it('exports from the data folder of a stopped serve', async () => {
+    const data = join(dir, 'data-export');
+    const own = await serve(data);
+    const published = await run(
+      [
+        'publish',
+        release.distDir,
+        '--namespace',
+        'acme',
+        '--key',
+        release.project.publicKeyPath,
+        '--registry',
+        own.url,
+        '--ca-file',
+        own.caFile,
+      ],
+      { SIGNET_TOKEN: own.adminToken },
+    );
+    expect(published.code).toBe(0);
+    await own.stop();
+    const out = join(dir, 'mirror-data');
+    const result = await run(['mirror', 'export', '--out', out, '--data', data, '--json']);
+    expect(result.code).toBe(0);
+    expect(result.json).toMatchObject({ host: 'localhost:8443', providers: 1, versions: 1, written: 3 });
+    const doc = JSON.parse(await readFile(join(out, 'localhost:8443', 'acme', 'hello', '1.0.0.json'), 'utf8')) as {
+      archives: object;
+    };
+    expect(Object.keys(doc.archives).sort()).toEqual(['darwin_arm64', 'linux_amd64', 'windows_amd64']);
   });
 
   it('refuses --data while serve holds it, and needs exactly one source', async () => {
