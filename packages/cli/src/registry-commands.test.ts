@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 
+import { ensureLocalTls } from '@signet/registry';
 import { buildExampleRelease, type ExampleRelease } from '@signet/registry/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -144,6 +145,20 @@ describe('signet serve', () => {
     const result = await run(['serve', '--data', join(dir, 'bad'), ...args]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
+  });
+
+  it('serves with --tls-cert/--tls-key instead of making a CA', async () => {
+    const tls = await ensureLocalTls(join(dir, 'own-tls'));
+    const own = await serve(join(dir, 'data-tls'), ['--tls-cert', tls.certPath, '--tls-key', tls.keyPath]);
+    try {
+      expect(own.caFile).toBeUndefined();
+      const list = await run(['namespaces', 'list', '--registry', own.url, '--ca-file', tls.caPath], {
+        SIGNET_TOKEN: own.adminToken,
+      });
+      expect(list.code).toBe(0);
+    } finally {
+      await own.stop();
+    }
   });
 
   it('refuses a data folder another serve is using (exit 2)', async () => {

@@ -377,6 +377,34 @@ describe('registry app: bad input is a clear 4xx and changes nothing', () => {
     expect(files.files).toEqual([]);
   });
 
+  it('checks X-Checksum-SHA256 against the bytes that arrive, and deletes drafts but never published versions', async () => {
+    await call('POST', '/api/v1/providers/acme/hello/versions', {
+      json: { version: '3.0.0', protocols: ['6.0'], key_id: release.keyId },
+    });
+    const name = 'terraform-provider-hello_3.0.0_SHA256SUMS';
+    const wrong = await call('PUT', `/api/v1/providers/acme/hello/versions/3.0.0/files/${name}`, {
+      body: Buffer.from('abc\n'),
+      headers: { 'content-type': 'application/octet-stream', 'x-checksum-sha256': '0'.repeat(64) },
+    });
+    expect(wrong.status).toBe(422);
+    expect(((await wrong.json()) as { errors: { code: string }[] }).errors[0]!.code).toBe('BLOB_DIGEST_MISMATCH');
+    const right = await call('PUT', `/api/v1/providers/acme/hello/versions/3.0.0/files/${name}`, {
+      body: Buffer.from('abc\n'),
+      headers: {
+        'content-type': 'application/octet-stream',
+        'x-checksum-sha256': createHash('sha256').update('abc\n').digest('hex'),
+      },
+    });
+    expect(right.status).toBe(201);
+    expect((await call('DELETE', '/api/v1/providers/acme/hello/versions/3.0.0')).status).toBe(200);
+    expect((await call('GET', '/api/v1/providers/acme/hello/versions/3.0.0')).status).toBe(404);
+    const published = await call('DELETE', '/api/v1/providers/acme/hello/versions/1.0.0');
+    expect(published.status).toBe(409);
+    expect((await call('GET', '/v1/providers/acme/hello/1.0.0/download/linux/amd64', { token: null })).status).toBe(
+      200,
+    );
+  });
+
   it('refuses a zip bomb at upload with ZIP_TOO_LARGE and keeps nothing of it', async () => {
     const path = join(await newDir(), 'bomb.zip');
     await writeRawZip(path, [
