@@ -24,7 +24,7 @@ import {
 import type { Context } from 'hono';
 
 import { prepareRelease, type PreparedRelease } from '../prepare-release';
-import type { BlobStore } from '../storage/blob-store';
+import type { BlobStore, StoredBlob } from '../storage/blob-store';
 import type { MetadataStore } from '../storage/metadata-store';
 import type { VersionRecord } from '../storage/records';
 import {
@@ -469,7 +469,6 @@ export function mountApiRoutes(app: OpenAPIHono<Env>, deps: ApiDeps): void {
         );
       }
 
-      const existed = expected !== undefined && (await blobs.stat(expected)) !== undefined;
       const stored = await blobs.put(source, {
         maxBytes: deps.maxFileBytes,
         ...(expected ? { expectedSha256: expected } : {}),
@@ -477,7 +476,7 @@ export function mountApiRoutes(app: OpenAPIHono<Env>, deps: ApiDeps): void {
       if (existing && existing.sha256 === stored.sha256)
         return c.json({ ...S.fileJson(existing), unchanged: true }, 200);
       const artifact = parseArtifactName(file);
-      if (artifact?.kind === 'zip') await refuseDangerousZip(deps, stored.sha256, file, artifact, existed);
+      if (artifact?.kind === 'zip') await refuseDangerousZip(deps, stored, file, artifact);
       const saved = await metadata.putFile(namespace, type, version, {
         fileName: file,
         sha256: stored.sha256,
@@ -638,14 +637,18 @@ function checkFileName(file: string, type: string, version: string): void {
   }
 }
 
-/** Zips that could hurt an installer or the server (bombs, unsafe names, not a zip) are refused at upload. */
+/**
+ * Zips that could hurt an installer or the server (bombs, unsafe names, not a zip) are refused at upload. The blob
+ * goes only if this upload created it: identical bytes stored before may back any file (a published SHA256SUMS
+ * uploaded again under a zip name is "not a zip"), and those must stay.
+ */
 async function refuseDangerousZip(
   deps: ApiDeps,
-  sha256: string,
+  stored: StoredBlob,
   file: string,
   artifact: { name: string; version: string; platform: string },
-  existed: boolean,
 ): Promise<void> {
+  const { sha256 } = stored;
   const path = await deps.blobs.localPath(sha256);
   if (path === undefined) return; // checked at publish, from a temporary copy
   const inspection = await inspectZip(path, { ...artifact, limits: deps.zipLimits, fileName: file });
@@ -653,7 +656,7 @@ async function refuseDangerousZip(
     ['ZIP_INVALID', 'ZIP_UNSAFE_PATH', 'ZIP_TOO_LARGE'].includes(p.code),
   );
   if (dangerous.length === 0) return;
-  if (!existed) await deps.blobs.delete(sha256);
+  if (stored.created) await deps.blobs.delete(sha256);
   throw HttpError.problems(dangerous);
 }
 

@@ -12,6 +12,12 @@ export interface PutBlobOptions {
 export interface StoredBlob {
   sha256: string;
   size: number;
+  /**
+   * True when this put stored the bytes, false when identical bytes were already there (they may back files of
+   * any version, published ones included): only a put that created a blob may delete it again. Two puts of the
+   * same new bytes racing each other may both say true.
+   */
+  created: boolean;
 }
 
 /** An inclusive byte range, as in an HTTP `Range: bytes=start-end` header. */

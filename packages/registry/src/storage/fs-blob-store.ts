@@ -79,14 +79,15 @@ async function putBlob(
     await file.sync();
     await file.close();
     const target = pathOf(sha256);
-    if (await statFile(target)) {
-      await rm(tmpPath, { force: true }); // identical bytes are already there
-    } else {
+    const created = !(await statFile(target));
+    if (created) {
       await mkdir(dirname(target), { recursive: true });
       await rename(tmpPath, target);
       await syncDirectory(dirname(target));
+    } else {
+      await rm(tmpPath, { force: true }); // identical bytes are already there
     }
-    return { sha256, size };
+    return { sha256, size, created };
   } catch (error) {
     await file.close().catch(() => undefined);
     await rm(tmpPath, { force: true });

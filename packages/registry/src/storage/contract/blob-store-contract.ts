@@ -77,15 +77,21 @@ export function describeBlobStoreContract(name: string, create: () => Promise<Bl
     });
 
     it('stores by SHA-256 and gives the bytes back, whatever the chunking', async () => {
-      expect(await store.put(chunksOf(bytes), { maxBytes: 1000 })).toEqual({ sha256: digest, size: 1000 });
+      const first = { sha256: digest, size: 1000, created: true };
+      expect(await store.put(chunksOf(bytes), { maxBytes: 1000 })).toEqual(first);
       expect(await store.stat(digest)).toEqual({ size: 1000 });
       expect(await readAll(await store.open(digest))).toEqual(bytes);
-      expect(await store.put(chunksOf(bytes, 1000), { maxBytes: 1000 })).toEqual({ sha256: digest, size: 1000 });
+      // The second put of the same bytes did not create them: deleting on its behalf would take the first's.
+      expect(await store.put(chunksOf(bytes, 1000), { maxBytes: 1000 })).toEqual({ ...first, created: false });
       expect(await collect(store.list())).toEqual([digest]);
     });
 
     it('stores an empty blob', async () => {
-      expect(await store.put(chunksOf(new Uint8Array(0)), { maxBytes: 0 })).toEqual({ sha256: EMPTY_SHA256, size: 0 });
+      expect(await store.put(chunksOf(new Uint8Array(0)), { maxBytes: 0 })).toEqual({
+        sha256: EMPTY_SHA256,
+        size: 0,
+        created: true,
+      });
       expect(await readAll(await store.open(EMPTY_SHA256))).toHaveLength(0);
     });
 
