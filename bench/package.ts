@@ -6,7 +6,7 @@
 // RSS is its own. The RSA-4096 key is generated and decrypted before the clock starts. Exits 1 when Signet takes
 // more than 1.15× the shell's time or peaks at 200 MiB or more.
 //
-//   pnpm bench [--runs N] [--binary PATH] [--parallel N]
+//   pnpm bench package [--runs N] [--binary PATH] [--parallel N]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';

@@ -7,7 +7,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { createAuthenticator, type Principal } from './http/auth';
 import { mountApiRoutes } from './http/api-routes';
 import { errorBody, HttpError, toHttpError } from './http/errors';
-import { mountProtocolRoutes } from './http/protocol-routes';
+import { createFastReads, mountProtocolRoutes } from './http/protocol-routes';
 import { createReadModel } from './http/read-model';
 import type { BlobStore } from './storage/blob-store';
 import type { MetadataStore } from './storage/metadata-store';
@@ -34,7 +34,13 @@ export interface RegistryAppOptions {
 export const DEFAULT_MAX_FILE_BYTES = 1024 ** 3;
 const JSON_BODY_LIMIT = 1024 * 1024;
 
-export type RegistryApp = OpenAPIHono<{ Variables: { principal: Principal | undefined } }>;
+export type RegistryApp = OpenAPIHono<{ Variables: { principal: Principal | undefined } }> & {
+  /**
+   * The hot public reads answered from a bare path, for `startServer`'s `fastRead`: the same bytes as the app
+   * gives, without a Request and a Response per request; `undefined` means "ask the app".
+   */
+  fastRead: (path: string) => string | undefined;
+};
 
 /**
  * The registry as a fetch handler: the read side terraform and tofu speak to, and the management API. It never
@@ -44,7 +50,7 @@ export function createRegistryApp(options: RegistryAppOptions): RegistryApp {
   const auth = createAuthenticator(options.metadata, options.adminToken);
   const readModel = createReadModel(options.metadata, options.readCacheTtlMs);
   const signer = createUrlSigner(options.urlSigningSecret ?? randomBytes(32), options.urlTtlSeconds);
-  const app: RegistryApp = new OpenAPIHono({
+  const app = new OpenAPIHono<{ Variables: { principal: Principal | undefined } }>({
     // A body that does not match the schema: one 400 listing every field that is wrong.
     defaultHook: (result) => {
       if (result.success) return;
@@ -94,5 +100,5 @@ export function createRegistryApp(options: RegistryAppOptions): RegistryApp {
     maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
     zipLimits: options.zipLimits ?? DEFAULT_ZIP_LIMITS,
   });
-  return app;
+  return Object.assign(app, { fastRead: createFastReads(readModel) });
 }

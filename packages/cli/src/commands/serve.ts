@@ -82,7 +82,13 @@ listening.`,
             `signet serve: ${request.method} ${new URL(request.url).pathname} failed: ${String((error as Error).stack ?? error)}\n`,
           ),
       });
-      const server = await startServer({ fetch: app.fetch, host, port, tls: { cert: tls.cert, key: tls.key } });
+      const server = await startServer({
+        fetch: app.fetch,
+        fastRead: app.fastRead,
+        host,
+        port,
+        tls: { cert: tls.cert, key: tls.key },
+      });
       const shown = formatHost(host, server.port);
       const url = `https://${shown}`;
       if (args.values.json === true) {

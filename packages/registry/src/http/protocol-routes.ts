@@ -8,7 +8,7 @@ import type { BlobStore } from '../storage/blob-store';
 import type { UrlSigner } from '../url-signing';
 import { allows, requirePermission, type Authenticator } from './auth';
 import { HttpError } from './errors';
-import type { ProviderView, ReadModel } from './read-model';
+import { readDownloadJson, type ProviderView, type ReadModel } from './read-model';
 
 export interface ProtocolDeps {
   readModel: ReadModel;
@@ -38,11 +38,15 @@ export function mountProtocolRoutes<E extends Env>(app: Hono<E>, deps: ProtocolD
   app.get('/v1/providers/:ns/:type/:version/download/:os/:arch', async (c) => {
     const { ns, type, version, os, arch } = c.req.param();
     const view = await readable(c, deps, ns, type);
-    const download = view.versions.get(version)?.prepared.downloads[`${os}_${arch}`];
+    const found = view.versions.get(version);
+    const json = found && readDownloadJson(found, `${os}_${arch}`);
     // 404 is what terraform turns into "does not have a package available for your current platform".
-    if (!download) throw notFound(`${ns}/${type} ${version} has no package for ${os}_${arch}.`);
-    const body = view.visibility === 'private' ? signDownload(download, deps.signer) : download;
-    return new Response(JSON.stringify(body), { headers: JSON_HEADERS });
+    if (!found || json === undefined) throw notFound(`${ns}/${type} ${version} has no package for ${os}_${arch}.`);
+    const body =
+      view.visibility === 'private'
+        ? JSON.stringify(signDownload(found.prepared.downloads[`${os}_${arch}`]!, deps.signer))
+        : json;
+    return new Response(body, { headers: JSON_HEADERS });
   });
 
   // Network mirror. The host segment is the provider's source host, whatever it is: the mirror serves this
@@ -50,11 +54,11 @@ export function mountProtocolRoutes<E extends Env>(app: Hono<E>, deps: ProtocolD
   app.get('/mirror/:host/:ns/:type/:file', async (c) => {
     const { ns, type, file } = c.req.param();
     const view = await readable(c, deps, ns, type);
-    if (file === 'index.json') return new Response(view.mirrorIndexJson, { headers: JSON_HEADERS });
-    const version = file.endsWith('.json') ? view.versions.get(file.slice(0, -'.json'.length)) : undefined;
-    if (!version) throw notFound(`${ns}/${type} has no mirror document ${JSON.stringify(file)}.`);
+    const json = readMirrorJson(view, file);
+    if (json === undefined) throw notFound(`${ns}/${type} has no mirror document ${JSON.stringify(file)}.`);
+    const version = file === 'index.json' ? undefined : view.versions.get(file.slice(0, -'.json'.length));
     const body =
-      view.visibility === 'private' ? JSON.stringify(signMirror(version.prepared, deps.signer)) : version.mirrorJson;
+      version && view.visibility === 'private' ? JSON.stringify(signMirror(version.prepared, deps.signer)) : json;
     return new Response(body, { headers: JSON_HEADERS });
   });
 
@@ -73,6 +77,42 @@ export function mountProtocolRoutes<E extends Env>(app: Hono<E>, deps: ProtocolD
     }
     return serveBlob(c, deps.blobs, file, stored, view.visibility === 'public');
   });
+}
+
+/**
+ * The hot reads (versions, download JSON, mirror JSON) of public providers whose view is loaded, answered from a
+ * bare path (no query, nothing percent-encoded) without building a Request or a Response: node-server.ts tries it
+ * before handing a GET to the app. `undefined` for anything else (other paths, private or unknown providers, a view
+ * not loaded yet or stale), which the app then answers; for what it does answer, the app gives the same bytes.
+ */
+export function createFastReads(readModel: ReadModel): (path: string) => string | undefined {
+  const publicView = (ns: string, type: string) => {
+    const view = readModel.peek(ns, type);
+    return view?.visibility === 'public' ? view : undefined;
+  };
+  return (path) => {
+    const segments = path.split('/');
+    if (segments[0] !== '' || segments.slice(1).includes('')) return undefined;
+    const [, root, providers, ns, type, fifth, sixth, os, arch] = segments as (string | undefined)[];
+    if (root === 'v1' && providers === 'providers' && ns && type) {
+      if (segments.length === 6 && fifth === 'versions') return publicView(ns, type)?.versionsJson;
+      if (segments.length !== 9 || sixth !== 'download' || !fifth) return undefined;
+      const version = publicView(ns, type)?.versions.get(fifth);
+      return version && readDownloadJson(version, `${os}_${arch}`);
+    }
+    // /mirror/:host/:ns/:type/:file
+    if (root === 'mirror' && segments.length === 6) {
+      const view = publicView(segments[3]!, segments[4]!);
+      return view && readMirrorJson(view, segments[5]!);
+    }
+    return undefined;
+  };
+}
+
+/** `index.json` or `<version>.json` of the network mirror, as a public namespace serves it. */
+function readMirrorJson(view: ProviderView, file: string): string | undefined {
+  if (file === 'index.json') return view.mirrorIndexJson;
+  return file.endsWith('.json') ? view.versions.get(file.slice(0, -'.json'.length))?.mirrorJson : undefined;
 }
 
 /** The provider's view, after checking the caller may read it. 404 for unknown providers, 401/403 for private. */

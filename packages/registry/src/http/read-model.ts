@@ -11,6 +11,8 @@ export interface VersionView {
   prepared: PreparedRelease;
   /** Pre-serialised `<version>.json` of the network mirror (public namespaces). */
   mirrorJson: string;
+  /** Pre-serialised download JSON per `os_arch` (public namespaces), filled on first use by `readDownloadJson`. */
+  downloadJson: Map<string, string>;
 }
 
 /** Everything the protocol routes read for one provider, serialised once. */
@@ -28,6 +30,8 @@ export interface ProviderView {
 export interface ReadModel {
   /** `undefined` for an unknown namespace or provider. */
   provider(namespace: string, type: string): Promise<ProviderView | undefined>;
+  /** The view if it is loaded and fresh, else `undefined` (without loading it): for answers that cannot wait. */
+  peek(namespace: string, type: string): ProviderView | undefined;
   /** Call after every change to what the read side shows (publish, deprecate, yank). */
   invalidate(namespace: string, type: string): void;
 }
@@ -39,6 +43,8 @@ export interface ReadModel {
  */
 export function createReadModel(metadata: MetadataStore, ttlMs = 5_000): ReadModel {
   const views = new Map<string, Promise<ProviderView | undefined>>();
+  // The settled views of `views`, for `peek`; a load that an invalidation overtook never lands here.
+  const ready = new Map<string, ProviderView>();
   return {
     async provider(namespace, type) {
       const key = `${namespace}/${type}`;
@@ -52,13 +58,25 @@ export function createReadModel(metadata: MetadataStore, ttlMs = 5_000): ReadMod
       pending = load(metadata, namespace, type);
       views.set(key, pending);
       pending.then(
-        (view) => view === undefined && views.get(key) === pending && views.delete(key),
+        (view) => {
+          if (views.get(key) !== pending) return;
+          if (view) ready.set(key, view);
+          else {
+            views.delete(key);
+            ready.delete(key);
+          }
+        },
         () => views.get(key) === pending && views.delete(key),
       );
       return pending;
     },
+    peek(namespace, type) {
+      const view = ready.get(`${namespace}/${type}`);
+      return view && Date.now() - view.loadedAt <= ttlMs ? view : undefined;
+    },
     invalidate(namespace, type) {
       views.delete(`${namespace}/${type}`);
+      ready.delete(`${namespace}/${type}`);
     },
   };
 }
@@ -81,6 +99,7 @@ async function load(metadata: MetadataStore, namespace: string, type: string): P
       yanked: record.yanked,
       prepared,
       mirrorJson: JSON.stringify(prepared.mirror),
+      downloadJson: new Map(),
     });
     if (record.yanked) continue;
     listed.push({ version: record.version, protocols: prepared.protocols, platforms: prepared.platforms });
@@ -98,4 +117,14 @@ async function load(metadata: MetadataStore, namespace: string, type: string): P
     versions,
     loadedAt,
   };
+}
+
+/** The download JSON of `platform` (`os_arch`) as a public namespace serves it; `undefined` when there is none. */
+export function readDownloadJson(version: VersionView, platform: string): string | undefined {
+  let json = version.downloadJson.get(platform);
+  if (json === undefined && Object.hasOwn(version.prepared.downloads, platform)) {
+    json = JSON.stringify(version.prepared.downloads[platform]);
+    version.downloadJson.set(platform, json);
+  }
+  return json;
 }

@@ -1,0 +1,455 @@
+// `pnpm bench registry`: the registry's read side, downloads and uploads (design.md §8), each figure next to nginx
+// measured in the same run on the same 2 cores:
+//   1. JSON reads at 100 connections with `wrk -t2 -c100 -d10s --latency` (after a 3 s warm-up): versions, download
+//      JSON, mirror JSON. nginx (worker_processes auto, sendfile, unlimited keep-alive like Node) serves the bytes
+//      Signet answered, from files, with the same Content-Type. Plain HTTP for both: TLS would terminate the same
+//      way in front of either. Targets: Signet ≥ 0.5× nginx's requests/second, Signet p99 < 10 ms.
+//   2. Download of a large published zip (random bytes, so deflate cannot shrink it) with curl, a few runs each.
+//   3. Upload of a 1 GiB zip (one stored entry of random bytes: a real zip, so the server's zip inspection is part of
+//      what is measured) with `curl -T` (streamed from disk, Content-Length), into a draft 2.0.0 of a freshly started
+//      server, next to nginx storing the same file with WebDAV PUT. Target: the server's peak RSS (VmHWM) < 150 MiB.
+// Signet runs in a child process (bench/registry-server.ts). Everything lives in a temporary folder; nothing is
+// installed: without wrk, nginx, curl or zip the script says which apt command to run and exits 1.
+//
+//   pnpm bench registry [--duration S] [--connections N] [--zip-mib N] [--upload-mib N] [--download-runs N]
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomFillSync } from 'node:crypto';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+import {
+  decryptPrivateKey,
+  inspectKey,
+  packageRelease,
+  readReleaseFiles,
+  signRelease,
+  type ReleaseFile,
+} from '@signet/core';
+import { createFakeExecutable, writeExampleProject } from '@signet/core/testing';
+
+const MIN_RPS_RATIO = 0.5;
+const MAX_P99_MS = 10;
+const MAX_UPLOAD_RSS_MIB = 150;
+const NS = 'acme';
+const TYPE = 'hello';
+const TOOLS = ['wrk', 'nginx', 'curl', 'zip'];
+const MIB = 2 ** 20;
+
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '100' },
+    'zip-mib': { type: 'string', default: '128' },
+    'upload-mib': { type: 'string', default: '1024' },
+    'download-runs': { type: 'string', default: '3' },
+  },
+});
+
+interface Release {
+  files: ReleaseFile[];
+  keyId: string;
+  publicKeyArmored: string;
+}
+
+interface Signet {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+interface Nginx {
+  url: string;
+  stop(): Promise<void>;
+}
+
+interface WrkResult {
+  rps: number;
+  p99Ms: number;
+}
+
+process.exitCode = await main();
+
+async function main(): Promise<number> {
+  // nginx lives in /usr/sbin, which a non-root PATH often lacks.
+  process.env.PATH = `${process.env.PATH ?? ''}:/usr/sbin`;
+  const missing = TOOLS.filter((tool) => !onPath(tool));
+  if (missing.length > 0) {
+    console.error(`\n!!! pnpm bench registry needs ${missing.join(', ')}, not found on PATH.`);
+    console.error(`!!! Install: sudo apt-get install -y ${missing.join(' ')}\n`);
+    return 1;
+  }
+  const root = await mkdtemp(join(tmpdir(), 'signet-bench-registry-'));
+  const token = `signet_bench-${randomBytes(16).toString('hex')}`;
+  const dataDir = join(root, 'data');
+  let failed = false;
+  try {
+    const zipMiB = Number(values['zip-mib']);
+    console.log(`Building a release whose linux_amd64 zip holds ${zipMiB} MiB of random bytes…`);
+    const release = await buildRelease(join(root, 'release'), zipMiB);
+    const signet = await startSignet(dataDir, token);
+    try {
+      const nginx = await startNginx(join(root, 'nginx'));
+      try {
+        const paths = await publish(signet.url, token, release);
+        const www = join(root, 'nginx', 'www');
+        copyBodiesForNginx(signet.url, www, Object.values(paths));
+        failed = benchReads(signet, nginx, paths) || failed;
+        benchDownload(signet, nginx, paths.zip, (await stat(join(www, paths.zip))).size);
+        console.log(`Signet peak RSS after reads and downloads: ${peakRssMiB(signet.pid).toFixed(0)} MiB`);
+      } finally {
+        await nginx.stop();
+      }
+    } finally {
+      await signet.stop();
+    }
+    failed = (await benchUpload(root, dataDir, token, release)) || failed;
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+  return failed ? 1 : 0;
+}
+
+// The release -------------------------------------------------------------------------------------------------
+
+/** The example provider for 3 platforms; linux_amd64's binary is `zipMiB` of random bytes behind a real header. */
+async function buildRelease(dir: string, zipMiB: number): Promise<Release> {
+  const project = await writeExampleProject(dir, { platforms: ['linux_amd64', 'darwin_arm64', 'windows_amd64'] });
+  await writeRandomExecutable(join(dir, 'bin', 'linux_amd64', `${TYPE}_v1.0.0`), 'linux_amd64', zipMiB * MIB);
+  await packageRelease({
+    name: TYPE,
+    version: '1.0.0',
+    protocols: ['6.0'],
+    inputs: [{ path: join(dir, 'bin') }],
+    outDir: project.distDir,
+  });
+  const key = await decryptPrivateKey(await readFile(project.privateKeyPath), project.passphrase);
+  await signRelease(await readReleaseFiles([project.distDir]), key);
+  return {
+    files: await readReleaseFiles([project.distDir]),
+    keyId: (await inspectKey(project.publicKeyArmored)).keyId,
+    publicKeyArmored: project.publicKeyArmored,
+  };
+}
+
+async function writeRandomExecutable(path: string, platform: string, size: number): Promise<void> {
+  const out = createWriteStream(path, { mode: 0o755 });
+  const header = createFakeExecutable(platform, 4096);
+  out.write(header);
+  const chunk = Buffer.alloc(16 * MIB);
+  for (let written = header.length; written < size; written += chunk.length) {
+    const slice = chunk.subarray(0, Math.min(chunk.length, size - written));
+    randomFillSync(slice);
+    if (!out.write(slice)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+  }
+  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+}
+
+/** Publishes 1.0.0 as terraform would find it; returns the paths the read benchmarks fetch. */
+async function publish(url: string, token: string, release: Release) {
+  const api = (method: string, path: string, body?: unknown) => call(url, token, method, path, body);
+  await api('POST', '/api/v1/namespaces', { name: NS, visibility: 'public' });
+  await api('POST', `/api/v1/namespaces/${NS}/keys`, { ascii_armor: release.publicKeyArmored });
+  await api('POST', `/api/v1/namespaces/${NS}/providers`, { type: TYPE });
+  await api('POST', `/api/v1/providers/${NS}/${TYPE}/versions`, {
+    version: '1.0.0',
+    protocols: ['6'],
+    key_id: release.keyId,
+  });
+  for (const file of release.files) {
+    await api(
+      'PUT',
+      `/api/v1/providers/${NS}/${TYPE}/versions/1.0.0/files/${file.fileName}`,
+      await readFile(file.path),
+    );
+  }
+  await api('POST', `/api/v1/providers/${NS}/${TYPE}/versions/1.0.0/publish`);
+  const download = `/v1/providers/${NS}/${TYPE}/1.0.0/download/linux/amd64`;
+  const { download_url } = (await (await fetch(url + download)).json()) as { download_url: string };
+  return {
+    versions: `/v1/providers/${NS}/${TYPE}/versions`,
+    download,
+    mirror: `/mirror/localhost/${NS}/${TYPE}/1.0.0.json`,
+    zip: new URL(download_url, url).pathname,
+  };
+}
+
+async function call(url: string, token: string, method: string, path: string, body?: unknown): Promise<Response> {
+  const binary = body instanceof Uint8Array;
+  const response = await fetch(url + path, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': binary ? 'application/octet-stream' : 'application/json',
+    },
+    ...(body === undefined ? {} : { body: binary ? body : JSON.stringify(body) }),
+  });
+  if (!response.ok)
+    throw new Error(`${method} ${path}: expected 2xx, found ${response.status} ${await response.text()}`);
+  return response;
+}
+
+// The servers -------------------------------------------------------------------------------------------------
+
+async function startSignet(dataDir: string, token: string): Promise<Signet> {
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'registry-server.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', script, '--data-dir', dataDir], {
+    env: { ...process.env, SIGNET_ADMIN_TOKEN: token },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`the Signet server exited with ${code} before listening`)));
+  });
+  const { url } = JSON.parse(line) as { url: string };
+  return { url, pid: child.pid!, stop: () => stopChild(child, exited) };
+}
+
+/** nginx on a free port with its own prefix, config, pid file and temp folders; `daemon off` so it is our child. */
+async function startNginx(dir: string): Promise<Nginx> {
+  const port = await freePort();
+  for (const sub of ['www/upload', 'temp']) await mkdir(join(dir, sub), { recursive: true });
+  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `${t}_temp_path ${dir}/temp/${t};`);
+  await writeFile(
+    join(dir, 'nginx.conf'),
+    `${process.getuid?.() === 0 ? 'user root;' : ''}
+worker_processes auto;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 100000000;
+  ${temp.join('\n  ')}
+  types {}
+  default_type application/json;
+  server {
+    listen 127.0.0.1:${port};
+    root ${dir}/www;
+    location /v1/files/ { default_type application/zip; }
+    location /upload/ { dav_methods PUT; client_max_body_size 0; }
+  }
+}
+`,
+  );
+  const child = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], {
+    stdio: 'inherit',
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  for (let attempt = 0; ; attempt++) {
+    if (child.exitCode !== null) throw new Error(`nginx exited: ${await readFile(join(dir, 'error.log'), 'utf8')}`);
+    if (
+      await fetch(url).then(
+        () => true,
+        () => false,
+      )
+    )
+      break;
+    if (attempt > 100) throw new Error(`nginx did not answer on ${url}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return { url, stop: () => stopChild(child, exited) };
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  await exited;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Writes what Signet answers on each path under nginx's root, so both serve the same bytes. */
+function copyBodiesForNginx(url: string, www: string, paths: string[]): void {
+  for (const path of paths) {
+    execFileSync('curl', ['-sSf', '--create-dirs', '-o', join(www, path), url + path]);
+  }
+}
+
+// 1. Reads ----------------------------------------------------------------------------------------------------
+
+function benchReads(signet: Signet, nginx: Nginx, paths: Record<string, string>): boolean {
+  const duration = Number(values.duration);
+  const connections = Number(values.connections);
+  console.log(
+    `\n1. JSON reads: wrk -t2 -c${connections} -d${duration}s --latency after a 3 s warm-up, plain HTTP to 127.0.0.1 ` +
+      `for both (TLS would terminate the same way in front of either); nginx worker_processes auto, Signet one process.`,
+  );
+  let failed = false;
+  for (const route of ['versions', 'download', 'mirror'] as const) {
+    const path = paths[route]!;
+    assertSameBody(signet.url + path, nginx.url + path);
+    const base = wrk(nginx.url + path, connections, duration);
+    const ours = wrk(signet.url + path, connections, duration);
+    const ratio = ours.rps / base.rps;
+    const rpsOk = ratio >= MIN_RPS_RATIO;
+    const p99Ok = ours.p99Ms < MAX_P99_MS;
+    failed ||= !rpsOk || !p99Ok;
+    console.log(`GET ${path}`);
+    console.log(`  nginx  ${fmtRps(base.rps)} req/s, p99 ${base.p99Ms.toFixed(2)} ms`);
+    console.log(`  signet ${fmtRps(ours.rps)} req/s, p99 ${ours.p99Ms.toFixed(2)} ms`);
+    console.log(
+      `  signet/nginx rps ${ratio.toFixed(2)}× ${verdict(rpsOk)} (≥ ${MIN_RPS_RATIO}×); p99 ${verdict(p99Ok)} (< ${MAX_P99_MS} ms)`,
+    );
+  }
+  return failed;
+}
+
+function assertSameBody(signetUrl: string, nginxUrl: string): void {
+  // curl, not fetch: undici may reuse a keep-alive socket the server closed while wrk ran.
+  const get = (url: string) => execFileSync('curl', ['-sSf', '-w', '\n%{content_type}', url], { encoding: 'utf8' });
+  if (get(signetUrl) !== get(nginxUrl)) {
+    throw new Error(`nginx does not serve what Signet serves on ${new URL(signetUrl).pathname}`);
+  }
+}
+
+function wrk(url: string, connections: number, duration: number): WrkResult {
+  const args = ['-t2', `-c${connections}`, '--latency', url];
+  execFileSync('wrk', ['-d3s', ...args], { encoding: 'utf8' });
+  const out = execFileSync('wrk', [`-d${duration}s`, ...args], { encoding: 'utf8' });
+  const failures = /Non-2xx or 3xx responses: (\d+)|Socket errors: .*/.exec(out);
+  if (failures) throw new Error(`wrk ${url}: ${failures[0]}\n${out}`);
+  const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
+  const p99 = /^\s+99%\s+([\d.]+)(us|ms|s)\s*$/m.exec(out);
+  if (!rps || !p99) throw new Error(`Could not read wrk's output:\n${out}`);
+  const scale = { us: 1e-3, ms: 1, s: 1e3 }[p99[2] as 'us' | 'ms' | 's'];
+  return { rps: Number(rps[1]), p99Ms: Number(p99[1]) * scale };
+}
+
+// 2. Download -------------------------------------------------------------------------------------------------
+
+function benchDownload(signet: Signet, nginx: Nginx, path: string, size: number): void {
+  const runs = Number(values['download-runs']);
+  console.log(`\n2. Zip download: curl GET ${path} (${(size / MIB).toFixed(0)} MiB) to /dev/null, ${runs} runs`);
+  const speeds: Record<'nginx' | 'signet', number[]> = { nginx: [], signet: [] };
+  for (let run = 0; run < runs; run++) {
+    speeds.nginx.push(curlSpeed(['-o', '/dev/null', nginx.url + path], 'download'));
+    speeds.signet.push(curlSpeed(['-o', '/dev/null', signet.url + path], 'download'));
+  }
+  const base = median(speeds.nginx);
+  const ours = median(speeds.signet);
+  console.log(`  nginx  median ${base.toFixed(0)} MB/s (${speeds.nginx.map((s) => s.toFixed(0)).join(', ')})`);
+  console.log(`  signet median ${ours.toFixed(0)} MB/s (${speeds.signet.map((s) => s.toFixed(0)).join(', ')})`);
+  console.log(`  signet/nginx ${(ours / base).toFixed(2)}×`);
+}
+
+/** MB/s (10^6 bytes) of one curl transfer; throws unless it ends 2xx. */
+function curlSpeed(args: string[], direction: 'download' | 'upload'): number {
+  const out = execFileSync(
+    'curl',
+    ['-sS', '-H', 'Expect:', '-w', `%{http_code} %{size_${direction}} %{time_total}`, ...args],
+    { encoding: 'utf8' },
+  );
+  const [code, bytes, seconds] = out.trim().split(/\s+/).slice(-3).map(Number) as [number, number, number];
+  if (code < 200 || code > 299) throw new Error(`curl ${args.at(-1)}: expected 2xx, found ${code}: ${out}`);
+  return bytes / seconds / 1e6;
+}
+
+// 3. Upload ---------------------------------------------------------------------------------------------------
+
+async function benchUpload(root: string, dataDir: string, token: string, release: Release): Promise<boolean> {
+  const uploadMiB = Number(values['upload-mib']);
+  const dir = join(root, 'upload');
+  const name = `terraform-provider-${TYPE}_2.0.0_linux_amd64.zip`;
+  const zip = join(dir, name);
+  await mkdir(dir, { recursive: true });
+  await writeRandomExecutable(join(dir, `terraform-provider-${TYPE}_v2.0.0`), 'linux_amd64', uploadMiB * MIB);
+  execFileSync('zip', ['-0', '-X', '-D', '-q', '-j', zip, join(dir, `terraform-provider-${TYPE}_v2.0.0`)]);
+  await rm(join(dir, `terraform-provider-${TYPE}_v2.0.0`));
+  const { size } = await stat(zip);
+  console.log(
+    `\n3. Upload: ${name}, ${(size / MIB).toFixed(0)} MiB (a zip with one stored entry of random bytes, so the ` +
+      `server's zip inspection runs too), curl -T (streamed from disk, Content-Length), to a fresh server process`,
+  );
+
+  const nginx = await startNginx(join(root, 'nginx-upload'));
+  let base: number;
+  try {
+    base = curlSpeed(['-T', zip, `${nginx.url}/upload/${name}`], 'upload');
+  } finally {
+    await nginx.stop();
+  }
+
+  const signet = await startSignet(dataDir, token);
+  let ours: number;
+  let idle: number;
+  let peak: number;
+  try {
+    await call(signet.url, token, 'POST', `/api/v1/providers/${NS}/${TYPE}/versions`, {
+      version: '2.0.0',
+      protocols: ['6'],
+      key_id: release.keyId,
+    });
+    idle = peakRssMiB(signet.pid);
+    const path = `/api/v1/providers/${NS}/${TYPE}/versions/2.0.0/files/${name}`;
+    ours = curlSpeed(
+      [
+        '-T',
+        zip,
+        '-H',
+        `Authorization: Bearer ${token}`,
+        '-H',
+        'Content-Type: application/octet-stream',
+        signet.url + path,
+      ],
+      'upload',
+    );
+    peak = peakRssMiB(signet.pid);
+  } finally {
+    await signet.stop();
+  }
+  const rssOk = peak < MAX_UPLOAD_RSS_MIB;
+  console.log(`  nginx  (WebDAV PUT, stores without hashing) ${base.toFixed(0)} MB/s`);
+  console.log(`  signet (stream, SHA-256, inspect the zip)   ${ours.toFixed(0)} MB/s (${(ours / base).toFixed(2)}×)`);
+  console.log(
+    `  signet server peak RSS (VmHWM) ${peak.toFixed(0)} MiB (peak before the upload ${idle.toFixed(0)} MiB): ` +
+      `${verdict(rssOk)} (< ${MAX_UPLOAD_RSS_MIB} MiB)`,
+  );
+  return !rssOk;
+}
+
+// -------------------------------------------------------------------------------------------------------------
+
+function peakRssMiB(pid: number): number {
+  const kb = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!kb) throw new Error(`No VmHWM in /proc/${pid}/status`);
+  return Number(kb[1]) / 1024;
+}
+
+function onPath(tool: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function verdict(ok: boolean): string {
+  return ok ? 'PASS' : 'FAIL';
+}
+
+function fmtRps(rps: number): string {
+  return rps.toFixed(0).padStart(7);
+}
+
+function median(numbers: number[]): number {
+  const sorted = [...numbers].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
