@@ -8,7 +8,7 @@
 //   3. Upload of a 1 GiB zip (one stored entry of random bytes: a real zip, so the server's zip inspection is part of
 //      what is measured) with `curl -T` (streamed from disk, Content-Length), into a draft 2.0.0 of a freshly started
 //      server, next to nginx storing the same file with WebDAV PUT. Target: the server's peak RSS (VmHWM) < 150 MiB.
-// Signet runs in a child process (bench/registry-server.ts). Everything lives in a temporary folder; nothing is
+// Signet is the real `signet serve --no-tls`, bundled (`pnpm build:cli`) and run by plain Node in a child process. Everything lives in a temporary folder; nothing is
 // installed: without wrk, nginx, curl or zip the script says which apt command to run and exits 1.
 //
 //   pnpm bench registry [--duration S] [--connections N] [--zip-mib N] [--upload-mib N] [--download-runs N]
@@ -18,9 +18,8 @@ import { createWriteStream, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import {
@@ -32,6 +31,8 @@ import {
   type ReleaseFile,
 } from '@signet/core';
 import { createFakeExecutable, writeExampleProject } from '@signet/core/testing';
+
+import { buildCli, CLI_NODE_FLAGS } from '../scripts/build-cli';
 
 const MIN_RPS_RATIO = 0.5;
 const MAX_P99_MS = 10;
@@ -50,6 +51,11 @@ const { values } = parseArgs({
     'download-runs': { type: 'string', default: '3' },
   },
 });
+
+// Built once per run, into a temporary folder (removed at exit): the bundle is self-contained.
+const bundleDir = await mkdtemp(join(tmpdir(), 'signet-bench-cli-'));
+process.once('exit', () => execFileSync('rm', ['-rf', bundleDir]));
+const bundled = buildCli(join(bundleDir, 'signet.mjs'));
 
 interface Release {
   files: ReleaseFile[];
@@ -197,18 +203,32 @@ async function call(url: string, token: string, method: string, path: string, bo
 // The servers -------------------------------------------------------------------------------------------------
 
 async function startSignet(dataDir: string, token: string): Promise<Signet> {
-  const script = join(dirname(fileURLToPath(import.meta.url)), 'registry-server.ts');
-  const child = spawn(process.execPath, ['--import', 'tsx', script, '--data-dir', dataDir], {
+  // The real `signet serve`, as deployed: the bundled CLI run by plain Node with the bundle's own flags (no tsx).
+  const bundle = await bundled;
+  const args = [
+    'serve',
+    '--no-tls',
+    '--data',
+    dataDir,
+    '--port',
+    '0',
+    '--host',
+    '127.0.0.1',
+    '--max-file-size',
+    '2GiB',
+    '--json',
+  ];
+  const child = spawn(process.execPath, [...CLI_NODE_FLAGS, bundle, ...args], {
     env: { ...process.env, SIGNET_ADMIN_TOKEN: token },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`the Signet server exited with ${code} before listening`)));
+    child.once('exit', (code) => reject(new Error(`signet serve exited with ${code} before listening`)));
   });
-  const { url } = JSON.parse(line) as { url: string };
-  return { url, pid: child.pid!, stop: () => stopChild(child, exited) };
+  const { port } = JSON.parse(line) as { port: number };
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid!, stop: () => stopChild(child, exited) };
 }
 
 /** nginx on a free port with its own prefix, config, pid file and temp folders; `daemon off` so it is our child. */

@@ -42,7 +42,7 @@ const server = JSON.parse(await listening) as { url: string; caFile: string };
 const host = new URL(server.url).host;
 console.log(`Signet registry on ${server.url}; local CA ${server.caFile}`);
 
-let code = 1;
+let code: number;
 try {
   step(
     `SIGNET_TOKEN=… signet publish dist --registry ${server.url} --namespace acme --key public.asc --ca-file registry/tls/ca.pem`,

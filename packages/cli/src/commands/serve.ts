@@ -22,12 +22,13 @@ import { EXIT, UsageError, type CliContext } from '../context';
 export const serve: Command = {
   summary: 'run the registry (HTTPS, embedded storage) and print the tofu/terraform config to use',
   usage: `Usage: signet serve [--data DIR] [--port 8443] [--host 127.0.0.1]
-                    [--tls-cert FILE --tls-key FILE] [--max-file-size BYTES] [--json]
+                    [--tls-cert FILE --tls-key FILE | --no-tls] [--max-file-size BYTES] [--json]
 
 Serves the Provider Registry and Network Mirror protocols and the management API (/api/v1) over HTTPS.
 Everything lives under --data (default ./.signet): the SQLite database, the files, and a local CA
 (DATA/tls/ca.pem) with a certificate for localhost and 127.0.0.1, made on first start unless
---tls-cert/--tls-key are given. The admin token is SIGNET_ADMIN_TOKEN; when unset, one is made on first
+--tls-cert/--tls-key are given. --no-tls serves plain HTTP, only for behind a TLS-terminating proxy
+(terraform speaks HTTPS to registries only). The admin token is SIGNET_ADMIN_TOKEN; when unset, one is made on first
 start and printed once. Stops cleanly on Ctrl-C. --json prints one line {url, port, caFile, ...} once
 listening.`,
   options: {
@@ -36,6 +37,7 @@ listening.`,
     host: { type: 'string' },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
+    'no-tls': { type: 'boolean' },
     'max-file-size': { type: 'string' },
   },
   async run(args, context) {
@@ -48,6 +50,8 @@ listening.`,
     if ((certFile === undefined) !== (keyFile === undefined)) {
       throw new UsageError('Give both --tls-cert and --tls-key, or neither (a local CA is made then).');
     }
+    const plain = args.values['no-tls'] === true;
+    if (plain && certFile !== undefined) throw new UsageError('--no-tls and --tls-cert/--tls-key exclude each other.');
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
 
     let metadata: MetadataStore;
@@ -61,8 +65,9 @@ listening.`,
     }
     try {
       const blobs = await openFsBlobStore({ dataDir });
-      const tls =
-        certFile !== undefined && keyFile !== undefined
+      const tls = plain
+        ? undefined
+        : certFile !== undefined && keyFile !== undefined
           ? {
               cert: await readInput(context, certFile, '--tls-cert'),
               key: await readInput(context, keyFile, '--tls-key'),
@@ -87,17 +92,17 @@ listening.`,
         fastRead: app.fastRead,
         host,
         port,
-        tls: { cert: tls.cert, key: tls.key },
+        tls: tls && { cert: tls.cert, key: tls.key },
       });
       const shown = formatHost(host, server.port);
-      const url = `https://${shown}`;
+      const url = `${tls ? 'https' : 'http'}://${shown}`;
       if (args.values.json === true) {
         context.stdout.write(
-          `${JSON.stringify({ url, port: server.port, dataDir, caFile: tls.caPath, ...(generatedAdmin ? { adminToken: generatedAdmin } : {}) })}\n`,
+          `${JSON.stringify({ url, port: server.port, dataDir, caFile: tls?.caPath, ...(generatedAdmin ? { adminToken: generatedAdmin } : {}) })}\n`,
         );
       } else {
         context.stdout.write(
-          banner({ url, shown, dataDir, caFile: tls.caPath, generatedAdmin, fromEnv: adminToken !== undefined }),
+          banner({ url, shown, dataDir, caFile: tls?.caPath, generatedAdmin, fromEnv: adminToken !== undefined }),
         );
       }
       await waitForStop(context);
