@@ -141,6 +141,7 @@ describe('signet serve', () => {
     [['--tls-cert', 'cert.pem'], /both --tls-cert and --tls-key/],
     [['--tls-cert', 'no.pem', '--tls-key', 'no-key.pem'], /Cannot read --tls-cert "no.pem"/],
     [['--max-file-size', 'lots'], /--max-file-size "lots"/],
+    [['--no-tls', '--tls-cert', 'a.pem', '--tls-key', 'b.pem'], /exclude each other/],
   ])('refuses %j with exit 2', async (args, message) => {
     const result = await run(['serve', '--data', join(dir, 'bad'), ...args]);
     expect(result.code).toBe(2);
@@ -158,6 +159,21 @@ describe('signet serve', () => {
       expect(list.code).toBe(0);
     } finally {
       await own.stop();
+    }
+  });
+
+  it('serves plain HTTP with --no-tls (behind a TLS-terminating proxy)', async () => {
+    const plain = await serve(join(dir, 'data-plain'), ['--no-tls'], { SIGNET_ADMIN_TOKEN: 'signet_plain' });
+    try {
+      expect(plain.url).toMatch(/^http:\/\/localhost:\d+$/);
+      expect(plain.caFile).toBeUndefined();
+      const port = new URL(plain.url).port;
+      const list = await run(['namespaces', 'list', '--registry', `http://127.0.0.1:${port}`], {
+        SIGNET_TOKEN: 'signet_plain',
+      });
+      expect(list.code).toBe(0);
+    } finally {
+      await plain.stop();
     }
   });
 
