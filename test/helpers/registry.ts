@@ -36,7 +36,16 @@ export interface StartSignetServeOptions {
  * 127.0.0.1 only; the test must stop it (`stop()` in afterAll), and it dies with the test process anyway.
  */
 export async function startSignetServe(options: StartSignetServeOptions): Promise<SignetServer> {
-  const args = ['serve', '--data', options.dataDir, '--port', String(options.port ?? 0), '--host', '127.0.0.1', '--json'];
+  const args = [
+    'serve',
+    '--data',
+    options.dataDir,
+    '--port',
+    String(options.port ?? 0),
+    '--host',
+    '127.0.0.1',
+    '--json',
+  ];
   const child = spawn(process.execPath, ['--import', TSX_LOADER, BIN, ...args, ...(options.extraArgs ?? [])], {
     env: {
       ...process.env,
