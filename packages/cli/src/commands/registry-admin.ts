@@ -1,7 +1,8 @@
+import type { RegistryClient } from '@signet/client';
 import { inspectKey, readPublicKeyArmored } from '@signet/core';
 
 import { requireString, stringList, type Command, type ParsedArgs } from '../command';
-import { EXIT, UsageError } from '../context';
+import { EXIT, UsageError, type CliContext } from '../context';
 import { readKeyFile } from '../key-files';
 import { connect } from './publish';
 
@@ -9,6 +10,20 @@ import { connect } from './publish';
 
 const REGISTRY_OPTIONS = { registry: { type: 'string' }, 'ca-file': { type: 'string' } } as const;
 const REGISTRY_USAGE = `--registry URL (or SIGNET_REGISTRY), token from SIGNET_TOKEN, --ca-file (or SSL_CERT_FILE) for a private CA.`;
+
+/** Runs `fn` with a registry client from the command's flags, and closes the client afterwards. */
+async function withClient<T>(
+  args: ParsedArgs,
+  context: CliContext,
+  fn: (client: RegistryClient) => Promise<T>,
+): Promise<T> {
+  const client = await connect(args, context);
+  try {
+    return await fn(client);
+  } finally {
+    await client.close();
+  }
+}
 
 function one(args: ParsedArgs, what: string): string {
   const [value, extra] = args.positionals;
@@ -37,16 +52,13 @@ export const namespacesCreate: Command = {
   options: { ...REGISTRY_OPTIONS, private: { type: 'boolean' } },
   async run(args, context) {
     const name = one(args, 'NAME: the namespace to create');
-    const client = await connect(args, context);
-    try {
+    return withClient(args, context, async (client) => {
       const ns = await client.createNamespace({
         name,
         visibility: args.values.private === true ? 'private' : 'public',
       });
       return { json: ns, text: `Created ${ns.visibility} namespace ${ns.name}.\n`, exitCode: EXIT.ok };
-    } finally {
-      await client.close();
-    }
+    });
   },
 };
 
@@ -55,13 +67,10 @@ export const namespacesList: Command = {
   usage: `Usage: signet namespaces list --registry URL [--json]\n\n${REGISTRY_USAGE}`,
   options: REGISTRY_OPTIONS,
   async run(args, context) {
-    const client = await connect(args, context);
-    try {
+    return withClient(args, context, async (client) => {
       const list = await client.listNamespaces();
       return { json: list, text: table(list.map((n) => [n.name, n.visibility, n.created_at])), exitCode: EXIT.ok };
-    } finally {
-      await client.close();
-    }
+    });
   },
 };
 
@@ -81,17 +90,14 @@ export const tokensCreate: Command = {
     }
     const namespaces = stringList(args, 'namespace') ?? [];
     const name = typeof args.values.name === 'string' ? args.values.name : `${role} ${namespaces.join(',') || 'all'}`;
-    const client = await connect(args, context);
-    try {
+    return withClient(args, context, async (client) => {
       const token = await client.createToken({ name, role, namespaces });
       return {
         json: token,
         text: `Created ${role} token ${token.id}${namespaces.length ? ` for ${namespaces.join(', ')}` : ''}. Its secret (shown only now):\n${token.token}\n`,
         exitCode: EXIT.ok,
       };
-    } finally {
-      await client.close();
-    }
+    });
   },
 };
 
@@ -100,8 +106,7 @@ export const tokensList: Command = {
   usage: `Usage: signet tokens list --registry URL [--json]\n\n${REGISTRY_USAGE}`,
   options: REGISTRY_OPTIONS,
   async run(args, context) {
-    const client = await connect(args, context);
-    try {
+    return withClient(args, context, async (client) => {
       const list = await client.listTokens();
       const rows = list.map((t) => [
         t.id,
@@ -111,9 +116,7 @@ export const tokensList: Command = {
         t.revoked_at ? `revoked ${t.revoked_at}` : 'active',
       ]);
       return { json: list, text: table(rows), exitCode: EXIT.ok };
-    } finally {
-      await client.close();
-    }
+    });
   },
 };
 
@@ -123,17 +126,14 @@ export const tokensRevoke: Command = {
   options: REGISTRY_OPTIONS,
   async run(args, context) {
     const id = one(args, 'ID: the token to revoke (signet tokens list)');
-    const client = await connect(args, context);
-    try {
+    return withClient(args, context, async (client) => {
       const result = await client.revokeToken(id);
       return {
         json: result,
         text: result.revoked ? `Revoked ${id}.\n` : `${id} was already revoked.\n`,
         exitCode: EXIT.ok,
       };
-    } finally {
-      await client.close();
-    }
+    });
   },
 };
 
@@ -146,15 +146,12 @@ export const keysAdd: Command = {
     const namespace = requireString(args, 'namespace');
     const data = await readKeyFile(context, file, 'FILE');
     const info = await inspectKey(data);
-    const client = await connect(args, context);
-    try {
+    return withClient(args, context, async (client) => {
       // A private key file is reduced to its public half here: secret material never leaves this machine.
       const key = await client.addKey(namespace, { ascii_armor: await readPublicKeyArmored(data) });
       const note = info.isPrivate ? ' (only its public half was sent)' : '';
       return { json: key, text: `Added key ${key.key_id} to ${namespace}${note}.\n`, exitCode: EXIT.ok };
-    } finally {
-      await client.close();
-    }
+    });
   },
 };
 
@@ -164,13 +161,10 @@ export const keysList: Command = {
   options: { ...REGISTRY_OPTIONS, namespace: { type: 'string' } },
   async run(args, context) {
     const namespace = requireString(args, 'namespace');
-    const client = await connect(args, context);
-    try {
+    return withClient(args, context, async (client) => {
       const list = await client.listKeys(namespace);
       return { json: list, text: table(list.map((k) => [k.key_id, k.fingerprint, k.created_at])), exitCode: EXIT.ok };
-    } finally {
-      await client.close();
-    }
+    });
   },
 };
 
@@ -181,16 +175,13 @@ export const keysRemove: Command = {
   async run(args, context) {
     const keyId = one(args, 'KEY_ID: the key to remove');
     const namespace = requireString(args, 'namespace');
-    const client = await connect(args, context);
-    try {
+    return withClient(args, context, async (client) => {
       const result = await client.deleteKey(namespace, keyId);
       return {
         json: result,
         text: result.deleted ? `Removed ${keyId} from ${namespace}.\n` : `${namespace} has no key ${keyId}.\n`,
         exitCode: EXIT.ok,
       };
-    } finally {
-      await client.close();
-    }
+    });
   },
 };
