@@ -1,0 +1,79 @@
+import { readFile } from 'node:fs/promises';
+
+import * as core from '@actions/core';
+import * as github from '@actions/github';
+import { sha256File, type ReleaseFile } from '@signet/core';
+
+import type { ActionInputs } from './inputs';
+
+interface Asset {
+  id: number;
+  name: string;
+  size: number;
+  digest?: string | null;
+}
+
+/**
+ * Attaches the release files to the GitHub release of the tag: a draft is made first, assets are uploaded and
+ * their digests checked, and the release is published last, so nobody sees a half-filled release. A re-run skips
+ * identical assets; different bytes on a published release fail (they would silently change what users verified).
+ */
+export async function publishGithubRelease(options: {
+  inputs: ActionInputs;
+  files: readonly ReleaseFile[];
+}): Promise<string> {
+  const { inputs, files } = options;
+  if (!inputs.githubToken)
+    throw new Error('Input github-token is empty; the GitHub release needs a token with contents: write.');
+  const octokit = github.getOctokit(inputs.githubToken);
+  const { owner, repo } = github.context.repo;
+  const tag = github.context.ref.startsWith('refs/tags/')
+    ? github.context.ref.slice('refs/tags/'.length)
+    : `v${inputs.version}`;
+
+  const releases = await octokit.rest.repos.listReleases({ owner, repo, per_page: 100 });
+  let release = releases.data.find((r) => r.tag_name === tag);
+  if (!release) {
+    release = (await octokit.rest.repos.createRelease({ owner, repo, tag_name: tag, name: tag, draft: true })).data;
+    core.info(`created draft release ${tag}`);
+  }
+  const published = !release.draft;
+  const assets = new Map<string, Asset>(release.assets.map((a) => [a.name, a as Asset]));
+
+  for (const file of files) {
+    const sha256 = await sha256File(file.path);
+    const existing = assets.get(file.fileName);
+    if (existing) {
+      if (existing.digest === `sha256:${sha256}`) {
+        core.info(`already attached ${file.fileName}`);
+        continue;
+      }
+      if (published) {
+        throw new Error(
+          `The published GitHub release ${tag} already has ${file.fileName} with other bytes (${existing.digest ?? 'no digest'}, here sha256:${sha256}); published assets are not replaced. Release a new version.`,
+        );
+      }
+      await octokit.rest.repos.deleteReleaseAsset({ owner, repo, asset_id: existing.id });
+    }
+    const data = await readFile(file.path);
+    const uploaded = await octokit.request({
+      method: 'POST',
+      url: release.upload_url,
+      name: file.fileName,
+      data,
+      headers: { 'content-type': 'application/octet-stream', 'content-length': data.length },
+    });
+    const asset = uploaded.data as Asset;
+    if (asset.size !== data.length || (asset.digest && asset.digest !== `sha256:${sha256}`)) {
+      throw new Error(
+        `GitHub stored ${file.fileName} as ${asset.size} bytes ${asset.digest ?? ''}, expected ${data.length} bytes sha256:${sha256}; run the job again.`,
+      );
+    }
+    core.info(`attached ${file.fileName}`);
+  }
+  if (!published) {
+    await octokit.rest.repos.updateRelease({ owner, repo, release_id: release.id, draft: false });
+    core.info(`published GitHub release ${tag}`);
+  }
+  return release.html_url;
+}
