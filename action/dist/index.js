@@ -89114,6 +89114,8 @@ async function publishRelease(options2) {
       const remote = existing?.files.find((f) => f.file_name === fileName);
       return remote === void 0 || remote.sha256 !== sha2562;
     });
+    const sumsChanged = differing.some(([fileName]) => parseArtifactName(fileName)?.kind === "shasums");
+    if (!sumsChanged) differing.splice(0, differing.length, ...differing.filter(([f]) => parseArtifactName(f)?.kind !== "signature"));
     if (differing.length > 0) {
       throw new SignetError(
         "VERSION_PUBLISHED",
@@ -93450,11 +93452,15 @@ async function publishGithubRelease(options2) {
   }
   const published = !release2.draft;
   const assets = new Map(release2.assets.map((a) => [a.name, a]));
+  const digests = new Map(await Promise.all(files.map(async (f) => [f.fileName, `sha256:${await sha256File(f.path)}`])));
+  const sums = files.find((f) => f.fileName.endsWith("_SHA256SUMS"));
+  const sumsUnchanged = sums !== void 0 && assets.get(sums.fileName)?.digest === digests.get(sums.fileName);
   for (const file of files) {
-    const sha2562 = await sha256File(file.path);
+    const digest = digests.get(file.fileName);
+    const sha2562 = digest.slice("sha256:".length);
     const existing = assets.get(file.fileName);
     if (existing) {
-      if (existing.digest === `sha256:${sha2562}`) {
+      if (existing.digest === digest || sumsUnchanged && file.fileName.endsWith("_SHA256SUMS.sig")) {
         info(`already attached ${file.fileName}`);
         continue;
       }

@@ -40,11 +40,18 @@ export async function publishGithubRelease(options: {
   const published = !release.draft;
   const assets = new Map<string, Asset>(release.assets.map((a) => [a.name, a as Asset]));
 
+  const digests = new Map(
+    await Promise.all(files.map(async (f) => [f.fileName, `sha256:${await sha256File(f.path)}`] as const)),
+  );
+  // A re-run signs again (a signature carries its time): over the same SHA256SUMS, the attached .sig stays.
+  const sums = files.find((f) => f.fileName.endsWith('_SHA256SUMS'));
+  const sumsUnchanged = sums !== undefined && assets.get(sums.fileName)?.digest === digests.get(sums.fileName);
   for (const file of files) {
-    const sha256 = await sha256File(file.path);
+    const digest = digests.get(file.fileName)!;
+    const sha256 = digest.slice('sha256:'.length);
     const existing = assets.get(file.fileName);
     if (existing) {
-      if (existing.digest === `sha256:${sha256}`) {
+      if (existing.digest === digest || (sumsUnchanged && file.fileName.endsWith('_SHA256SUMS.sig'))) {
         core.info(`already attached ${file.fileName}`);
         continue;
       }

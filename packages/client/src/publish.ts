@@ -80,6 +80,11 @@ export async function publishRelease(options: PublishReleaseOptions): Promise<Pu
       const remote = existing?.files.find((f) => f.file_name === fileName);
       return remote === undefined || remote.sha256 !== sha256;
     });
+    // A re-run signs again, and a signature carries its creation time: a new .sig over the very same SHA256SUMS
+    // is the same release. The published signature stays (published bytes are never re-signed).
+    const sumsChanged = differing.some(([fileName]) => parseArtifactName(fileName)?.kind === 'shasums');
+    if (!sumsChanged)
+      differing.splice(0, differing.length, ...differing.filter(([f]) => parseArtifactName(f)?.kind !== 'signature'));
     if (differing.length > 0) {
       throw new SignetError(
         'VERSION_PUBLISHED',
