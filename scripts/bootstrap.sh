@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PNPM_VERSION=10.34.8
-# gpg: cross-checks signatures; zip/unzip: the benchmark baseline and zip fixtures.
-APT_PACKAGES=(gnupg zip unzip)
+# gpg: cross-checks signatures; zip/unzip: the benchmark baseline and zip fixtures; golang-go: the Action's
+# Go build path (standard library only).
+APT_PACKAGES=(gnupg zip unzip golang-go)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -89115,7 +89115,8 @@ async function publishRelease(options2) {
       return remote === void 0 || remote.sha256 !== sha2562;
     });
     const sumsChanged = differing.some(([fileName]) => parseArtifactName(fileName)?.kind === "shasums");
-    if (!sumsChanged) differing.splice(0, differing.length, ...differing.filter(([f]) => parseArtifactName(f)?.kind !== "signature"));
+    if (!sumsChanged)
+      differing.splice(0, differing.length, ...differing.filter(([f]) => parseArtifactName(f)?.kind !== "signature"));
     if (differing.length > 0) {
       throw new SignetError(
         "VERSION_PUBLISHED",
@@ -93452,7 +93453,9 @@ async function publishGithubRelease(options2) {
   }
   const published = !release2.draft;
   const assets = new Map(release2.assets.map((a) => [a.name, a]));
-  const digests = new Map(await Promise.all(files.map(async (f) => [f.fileName, `sha256:${await sha256File(f.path)}`])));
+  const digests = new Map(
+    await Promise.all(files.map(async (f) => [f.fileName, `sha256:${await sha256File(f.path)}`]))
+  );
   const sums = files.find((f) => f.fileName.endsWith("_SHA256SUMS"));
   const sumsUnchanged = sums !== void 0 && assets.get(sums.fileName)?.digest === digests.get(sums.fileName);
   for (const file of files) {

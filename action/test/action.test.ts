@@ -10,10 +10,12 @@ import { createRegistryClient, type RegistryClient } from '@signet/client';
 import { generateKey, type GeneratedKey } from '@signet/core';
 import { createFakeExecutable } from '@signet/core/testing';
 import * as openpgp from 'openpgp';
+import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startSignetServe, type SignetServer } from '../../test/helpers/registry';
 import { parseLockHashes, requiredProvidersConfig, runTerraform } from '../../test/helpers/terraform';
+import { startGithubStandIn } from './github-standin';
 import { runAction } from './run-action';
 
 const PASSPHRASE = 'action test passphrase';
@@ -252,5 +254,90 @@ describe('failures stop early, with a message that names the fix', () => {
     expect(run.code).toBe(1);
     expect(run.log).toMatch(/::error::.*windows_amd64/);
     expect(await client.getVersion('acme', 'partial', '1.0.0')).toBeUndefined();
+  });
+});
+
+describe.skipIf(!HAS_GO)('the workflow of action/README.md', () => {
+  it('run through the harness with a tag, publishes a release that terraform installs, and a GitHub release', async () => {
+    // The step as the README has it; only the registry (URL and its private CA) and the secrets are this test's.
+    const readme = await readFile(join(import.meta.dirname, '..', 'README.md'), 'utf8');
+    const workflow = parse(/```yaml\n([\s\S]*?)```/.exec(readme)![1]!) as {
+      on: { push: { tags: string[] } };
+      jobs: { release: { steps: { uses?: string; with?: Record<string, string | boolean> }[] } };
+    };
+    expect(workflow.on.push.tags).toEqual(['v*']);
+    const step = workflow.jobs.release.steps.find((s) => s.uses?.endsWith('/action@v1'))!;
+    const secrets: Record<string, string> = {
+      SIGNET_TOKEN: publishToken,
+      GPG_PRIVATE_KEY: key.privateKeyArmored,
+      GPG_PASSPHRASE: PASSPHRASE,
+    };
+    const inputs = Object.fromEntries(
+      Object.entries(step.with!).map(([name, value]) => [
+        name,
+        String(value).replace(/\$\{\{ secrets\.(\w+) \}\}/g, (_, s: string) => secrets[s]!),
+      ]),
+    );
+    inputs['registry-url'] = server.url;
+    inputs['ca-file'] = server.caFile;
+
+    const github = await startGithubStandIn();
+    try {
+      const workspace = await newDir();
+      await writeFile(join(workspace, 'go.mod'), 'module example.com/terraform-provider-hello\n\ngo 1.19\n');
+      await writeFile(
+        join(workspace, 'main.go'),
+        'package main\n\nvar version string\n\nfunc main() { println(version) }\n',
+      );
+      const env = { GOCACHE: join(workspace, '.gocache'), HOME: workspace, GITHUB_API_URL: github.url };
+      const run = await runAction({ cwd: workspace, inputs, ref: 'refs/tags/v1.1.0', env });
+      expect(run.log).not.toContain('::error::');
+      expect(run.code).toBe(0);
+      expect(run.outputs.version).toBe('1.1.0');
+
+      // GitHub (stand-in): a draft first, then the 16 assets, then published, in that order.
+      const uploads = github.calls.filter((c) => c.startsWith('POST /uploads/'));
+      expect(github.calls[0]).toBe('GET /repos/acme/terraform-provider-hello/releases');
+      expect(github.calls[1]).toBe('POST /repos/acme/terraform-provider-hello/releases');
+      expect(uploads).toHaveLength(16);
+      expect(github.calls.at(-1)).toBe('PATCH /repos/acme/terraform-provider-hello/releases/ID');
+      expect(github.releases[0]).toMatchObject({ tag_name: 'v1.1.0', draft: false });
+
+      // A re-run: nothing uploaded, nothing created, nothing changed.
+      const before = github.calls.length;
+      const again = await runAction({ cwd: workspace, inputs, ref: 'refs/tags/v1.1.0', env });
+      expect(again.code).toBe(0);
+      expect(github.calls.slice(before)).toEqual(['GET /repos/acme/terraform-provider-hello/releases']);
+
+      // Other bytes for the published GitHub release fail, and its assets stay as they were.
+      const assets = JSON.stringify(github.releases[0]!.assets.map((a) => a.digest));
+      await writeFile(
+        join(workspace, 'main.go'),
+        'package main\n\nvar version string\n\nfunc main() { println("changed", version) }\n',
+      );
+      const changed = await runAction({
+        cwd: workspace,
+        inputs: { ...inputs, 'registry-url': '', 'dry-run': 'false' },
+        ref: 'refs/tags/v1.1.0',
+        env,
+      });
+      expect(changed.code).toBe(1);
+      expect(changed.log).toMatch(
+        /::error::The published GitHub release v1.1.0 already has terraform-provider-hello_1.1.0_SHA256SUMS with other bytes/,
+      );
+      expect(JSON.stringify(github.releases[0]!.assets.map((a) => a.digest))).toBe(assets);
+      expect(github.calls.filter((c) => c.startsWith('DELETE'))).toEqual([]);
+    } finally {
+      await github.close();
+    }
+
+    if (!HAS_TERRAFORM) return;
+    const tf = await newDir();
+    await writeFile(join(tf, 'main.tf'), requiredProvidersConfig(`${server.host}/acme/hello`, '1.1.0'));
+    const init = await runTerraform(tf, ['init'], {
+      cliConfig: '',
+      env: { SSL_CERT_FILE: server.caFile, SSL_CERT_DIR: await newDir() },
+    });
+    expect(init.output).toMatch(/Installed localhost:\d+\/acme\/hello v1.1.0 \(self-signed, key ID [0-9A-F]{16}\)/);
   });
 });
