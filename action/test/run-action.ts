@@ -75,7 +75,9 @@ export async function runAction(options: {
   for (const name of Object.keys(options.inputs)) {
     if (!(name in action.inputs)) throw new Error(`action.yml has no input ${name}`);
   }
-  const child = spawn(process.execPath, [ACTION_DIST], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // SIGNET_ACTION_NODE runs the bundle with another Node (GitHub runs node24; these machines have Node 20).
+  const node = process.env.SIGNET_ACTION_NODE ?? process.execPath;
+  const child = spawn(node, [ACTION_DIST], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
