@@ -54,6 +54,13 @@ for (const [tool, ok] of [
 
 /** A goreleaser-style dist/: one folder per platform with the binary, plus goreleaser's own files. */
 async function goreleaserDist(workspace: string, platforms: string[], seed = 0, name = 'hello'): Promise<void> {
+  await mkdir(join(workspace, 'dist'), { recursive: true });
+  await writeFile(join(workspace, 'dist', 'config.yaml'), 'project_name: terraform-provider-' + name + '\n');
+  await writeFile(
+    join(workspace, 'dist', 'metadata.json'),
+    '{"project_name":"terraform-provider-' + name + '","tag":"v1.0.0"}\n',
+  );
+  await writeFile(join(workspace, 'dist', 'artifacts.json'), '[]\n');
   for (const [i, platform] of platforms.entries()) {
     const dir = join(workspace, 'dist', `${name}_${platform}`);
     await mkdir(dir, { recursive: true });
@@ -167,6 +174,28 @@ describe('the collect path', () => {
     expect((await client.getVersion('acme', 'collected', '1.0.0', { report: false }))?.state).toBe('published');
   });
 
+  it('draft: true uploads and stops before publishing; dry-run publishes nothing', async () => {
+    const workspace = await newDir();
+    await goreleaserDist(workspace, ['linux_amd64'], 300, 'drafted');
+    const draft = await runAction({
+      cwd: workspace,
+      inputs: baseInputs({ provider: 'drafted', platforms: 'linux_amd64', draft: 'true' }),
+    });
+    expect(draft.code).toBe(0);
+    expect(draft.summary).toContain('uploaded as a draft');
+    expect((await client.getVersion('acme', 'drafted', '1.0.0', { report: false }))?.state).toBe('draft');
+    const dryWorkspace = await newDir();
+    await goreleaserDist(dryWorkspace, ['linux_amd64'], 300, 'dry');
+    const dry2 = await runAction({
+      cwd: dryWorkspace,
+      inputs: baseInputs({ provider: 'dry', platforms: 'linux_amd64', 'dry-run': 'true' }),
+    });
+    expect(dry2.log).not.toContain('::error::');
+    expect(dry2.code).toBe(0);
+    expect(dry2.summary).toContain('validated (dry run, nothing published)');
+    expect(await client.getVersion('acme', 'dry', '1.0.0')).toBeUndefined();
+  });
+
   it('different bytes for a published version fail with a clear message', async () => {
     const workspace = await newDir();
     await goreleaserDist(workspace, ['linux_amd64', 'darwin_arm64', 'windows_amd64'], 100, 'other-bytes');
@@ -252,7 +281,9 @@ describe('failures stop early, with a message that names the fix', () => {
       inputs: baseInputs({ provider: 'partial', platforms: 'linux_amd64,darwin_arm64,windows_amd64' }),
     });
     expect(run.code).toBe(1);
-    expect(run.log).toMatch(/::error::.*windows_amd64/);
+    expect(run.log).toMatch(
+      /::error::No binary or zip found for windows_amd64 .*leave it out of the platforms to release/,
+    );
     expect(await client.getVersion('acme', 'partial', '1.0.0')).toBeUndefined();
   });
 });

@@ -175,7 +175,7 @@ function selectPlatforms(
   if (missing.length > 0) {
     throw new SignetError(
       'PLATFORM_REQUIRED_MISSING',
-      `No binary or zip found for ${missing.join(', ')}; found ${artifacts.map((a) => a.platform).join(', ')}.`,
+      `No binary or zip found for ${missing.join(', ')} (found ${artifacts.map((a) => a.platform).join(', ') || 'none'}); build it into the inputs, or leave it out of the platforms to release.`,
     );
   }
   return artifacts.filter((a) => platforms.includes(a.platform));
