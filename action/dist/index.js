@@ -58391,7 +58391,7 @@ var require_lib = __commonJS({
 
 // action/src/main.ts
 import { readFile as readFile6, rm as rm4 } from "node:fs/promises";
-import { join as join7, resolve as resolve2 } from "node:path";
+import { join as join7, relative, resolve as resolve2 } from "node:path";
 
 // node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -93833,7 +93833,8 @@ async function releaseFiles(outDir, inputs) {
 }
 function annotate(report, outDir) {
   for (const problem of report.problems) {
-    const properties = { title: problem.code, ...problem.file ? { file: join7(outDir, problem.file) } : {} };
+    const file = problem.file && relative(process.env.GITHUB_WORKSPACE ?? process.cwd(), join7(outDir, problem.file));
+    const properties = { title: problem.code, ...file ? { file } : {} };
     if (problem.severity === "error") error(problem.message, properties);
     else warning(problem.message, properties);
   }

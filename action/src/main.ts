@@ -1,5 +1,5 @@
 import { readFile, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 
 import * as core from '@actions/core';
 import * as glob from '@actions/glob';
@@ -240,7 +240,9 @@ async function releaseFiles(outDir: string, inputs: ActionInputs) {
 /** Every problem becomes an annotation on the file it is about. */
 function annotate(report: ReleaseReport, outDir: string): void {
   for (const problem of report.problems) {
-    const properties = { title: problem.code, ...(problem.file ? { file: join(outDir, problem.file) } : {}) };
+    // Annotations link to files by their path in the repository checkout.
+    const file = problem.file && relative(process.env.GITHUB_WORKSPACE ?? process.cwd(), join(outDir, problem.file));
+    const properties = { title: problem.code, ...(file ? { file } : {}) };
     if (problem.severity === 'error') core.error(problem.message, properties);
     else core.warning(problem.message, properties);
   }
