@@ -58390,7 +58390,7 @@ var require_lib = __commonJS({
 });
 
 // action/src/main.ts
-import { readFile as readFile6, rm as rm4 } from "node:fs/promises";
+import { readdir as readdir5, readFile as readFile6, rm as rm4, stat as stat8 } from "node:fs/promises";
 import { join as join7, relative, resolve as resolve2 } from "node:path";
 
 // node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/command.js
@@ -89233,6 +89233,16 @@ import { availableParallelism as availableParallelism3 } from "node:os";
 import { join as join6 } from "node:path";
 import { promisify } from "node:util";
 var run = promisify(execFile);
+async function goVersion() {
+  try {
+    return (await run("go", ["version"])).stdout.trim();
+  } catch (error2) {
+    throw new SignetError(
+      "GO_MISSING",
+      `build: go needs Go, but \`go version\` failed (${error2.message}); add actions/setup-go before this step, or use build: none with artifacts.`
+    );
+  }
+}
 async function buildGo(options2) {
   await run("go", ["version"], { cwd: options2.dir }).catch((error2) => {
     throw new SignetError(
@@ -93445,8 +93455,8 @@ async function publishGithubRelease(options2) {
   const octokit = getOctokit(inputs.githubToken);
   const { owner, repo } = context2.repo;
   const tag = context2.ref.startsWith("refs/tags/") ? context2.ref.slice("refs/tags/".length) : `v${inputs.version}`;
-  const releases = await octokit.rest.repos.listReleases({ owner, repo, per_page: 100 });
-  let release2 = releases.data.find((r) => r.tag_name === tag);
+  const releases = await octokit.paginate(octokit.rest.repos.listReleases, { owner, repo, per_page: 100 });
+  let release2 = releases.find((r) => r.tag_name === tag);
   if (!release2) {
     release2 = (await octokit.rest.repos.createRelease({ owner, repo, tag_name: tag, name: tag, draft: true })).data;
     info(`created draft release ${tag}`);
@@ -93458,22 +93468,24 @@ async function publishGithubRelease(options2) {
   );
   const sums = files.find((f) => f.fileName.endsWith("_SHA256SUMS"));
   const sumsUnchanged = sums !== void 0 && assets.get(sums.fileName)?.digest === digests.get(sums.fileName);
+  const unchanged = (file) => assets.get(file.fileName)?.digest === digests.get(file.fileName) || sumsUnchanged && file.fileName.endsWith("_SHA256SUMS.sig") && assets.has(file.fileName);
+  if (published) {
+    const differing = files.filter((f) => assets.has(f.fileName) && !unchanged(f));
+    if (differing.length > 0) {
+      throw new Error(
+        `The published GitHub release ${tag} already has ${differing.map((f) => f.fileName).join(", ")} with other bytes; published assets are not replaced. Release a new version.`
+      );
+    }
+  }
   for (const file of files) {
     const digest = digests.get(file.fileName);
     const sha2562 = digest.slice("sha256:".length);
     const existing = assets.get(file.fileName);
-    if (existing) {
-      if (existing.digest === digest || sumsUnchanged && file.fileName.endsWith("_SHA256SUMS.sig")) {
-        info(`already attached ${file.fileName}`);
-        continue;
-      }
-      if (published) {
-        throw new Error(
-          `The published GitHub release ${tag} already has ${file.fileName} with other bytes (${existing.digest ?? "no digest"}, here sha256:${sha2562}); published assets are not replaced. Release a new version.`
-        );
-      }
-      await octokit.rest.repos.deleteReleaseAsset({ owner, repo, asset_id: existing.id });
+    if (existing && unchanged(file)) {
+      info(`already attached ${file.fileName}`);
+      continue;
     }
+    if (existing) await octokit.rest.repos.deleteReleaseAsset({ owner, repo, asset_id: existing.id });
     const data = await readFile5(file.path);
     const uploaded = await octokit.request({
       method: "POST",
@@ -93689,6 +93701,7 @@ async function release() {
           );
         }
         for (const path6 of found) info(path6);
+        await checkManifestProtocols(found, inputs.protocols);
         return found;
       });
     }
@@ -93805,6 +93818,7 @@ async function preflight() {
     throw error2;
   });
   info(`key ${keyInfo.keyId} (${keyInfo.algorithm}) unlocked`);
+  if (inputs.build === "go") info(await goVersion());
   let client;
   if (inputs.registryUrl !== void 0 && !inputs.dryRun) {
     client = await createRegistryClient({
@@ -93827,6 +93841,23 @@ async function preflight() {
     );
   }
   return { inputs, key, keyInfo, client };
+}
+async function checkManifestProtocols(paths, protocols) {
+  const manifests = [];
+  for (const path6 of paths) {
+    if (path6.endsWith("_manifest.json")) manifests.push(path6);
+    else if ((await stat8(path6)).isDirectory()) {
+      for (const name of await readdir5(path6)) if (name.endsWith("_manifest.json")) manifests.push(join7(path6, name));
+    }
+  }
+  for (const manifest of manifests) {
+    const declared = parseManifest(await readFile6(manifest, "utf8")).protocols;
+    if (declared.join() !== protocols.join()) {
+      throw new Error(
+        `${manifest} declares protocols ${declared.join(", ")}, but the protocols input is ${protocols.join(", ")}; set protocols: ${declared.join(",")} (terraform-plugin-sdk v2 providers speak 5.0, the plugin framework 6.0).`
+      );
+    }
+  }
 }
 async function releaseFiles(outDir, inputs) {
   return selectReleaseFiles(await readReleaseFiles([outDir]), inputs.provider, inputs.version);

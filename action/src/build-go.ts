@@ -21,6 +21,18 @@ export interface GoBuildOptions {
   onPlatform?: (platform: string, ms: number) => void;
 }
 
+/** `go version`, or a failure that says how to get Go (checked in preflight, before anything is built). */
+export async function goVersion(): Promise<string> {
+  try {
+    return (await run('go', ['version'])).stdout.trim();
+  } catch (error) {
+    throw new SignetError(
+      'GO_MISSING',
+      `build: go needs Go, but \`go version\` failed (${(error as Error).message}); add actions/setup-go before this step, or use build: none with artifacts.`,
+    );
+  }
+}
+
 /**
  * Cross-compiles every platform with `go build`, static and reproducible (`CGO_ENABLED=0 -trimpath`, no build ID,
  * the version in `main.version`), as many at once as there are cores.

@@ -31,8 +31,8 @@ export async function publishGithubRelease(options: {
     ? github.context.ref.slice('refs/tags/'.length)
     : `v${inputs.version}`;
 
-  const releases = await octokit.rest.repos.listReleases({ owner, repo, per_page: 100 });
-  let release = releases.data.find((r) => r.tag_name === tag);
+  const releases = await octokit.paginate(octokit.rest.repos.listReleases, { owner, repo, per_page: 100 });
+  let release = releases.find((r) => r.tag_name === tag);
   if (!release) {
     release = (await octokit.rest.repos.createRelease({ owner, repo, tag_name: tag, name: tag, draft: true })).data;
     core.info(`created draft release ${tag}`);
@@ -46,22 +46,27 @@ export async function publishGithubRelease(options: {
   // A re-run signs again (a signature carries its time): over the same SHA256SUMS, the attached .sig stays.
   const sums = files.find((f) => f.fileName.endsWith('_SHA256SUMS'));
   const sumsUnchanged = sums !== undefined && assets.get(sums.fileName)?.digest === digests.get(sums.fileName);
+  const unchanged = (file: ReleaseFile) =>
+    assets.get(file.fileName)?.digest === digests.get(file.fileName) ||
+    (sumsUnchanged && file.fileName.endsWith('_SHA256SUMS.sig') && assets.has(file.fileName));
+  if (published) {
+    // Every asset is compared before anything changes: a published release is never partly rewritten.
+    const differing = files.filter((f) => assets.has(f.fileName) && !unchanged(f));
+    if (differing.length > 0) {
+      throw new Error(
+        `The published GitHub release ${tag} already has ${differing.map((f) => f.fileName).join(', ')} with other bytes; published assets are not replaced. Release a new version.`,
+      );
+    }
+  }
   for (const file of files) {
     const digest = digests.get(file.fileName)!;
     const sha256 = digest.slice('sha256:'.length);
     const existing = assets.get(file.fileName);
-    if (existing) {
-      if (existing.digest === digest || (sumsUnchanged && file.fileName.endsWith('_SHA256SUMS.sig'))) {
-        core.info(`already attached ${file.fileName}`);
-        continue;
-      }
-      if (published) {
-        throw new Error(
-          `The published GitHub release ${tag} already has ${file.fileName} with other bytes (${existing.digest ?? 'no digest'}, here sha256:${sha256}); published assets are not replaced. Release a new version.`,
-        );
-      }
-      await octokit.rest.repos.deleteReleaseAsset({ owner, repo, asset_id: existing.id });
+    if (existing && unchanged(file)) {
+      core.info(`already attached ${file.fileName}`);
+      continue;
     }
+    if (existing) await octokit.rest.repos.deleteReleaseAsset({ owner, repo, asset_id: existing.id });
     const data = await readFile(file.path);
     const uploaded = await octokit.request({
       method: 'POST',

@@ -1,4 +1,4 @@
-import { readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 
 import * as core from '@actions/core';
@@ -9,6 +9,7 @@ import {
   inspectKey,
   isSignetError,
   packageRelease,
+  parseManifest,
   readReleaseFiles,
   selectReleaseFiles,
   signRelease,
@@ -17,7 +18,7 @@ import {
   type ReleaseReport,
 } from '@signet/core';
 
-import { buildGo } from './build-go';
+import { buildGo, goVersion } from './build-go';
 import { publishGithubRelease } from './github-release';
 import { readInputs, type ActionInputs } from './inputs';
 import { describeFiles, writeSummary } from './summary';
@@ -67,6 +68,7 @@ async function release(): Promise<void> {
           );
         }
         for (const path of found) core.info(path);
+        await checkManifestProtocols(found, inputs.protocols);
         return found;
       });
     }
@@ -208,6 +210,7 @@ async function preflight(): Promise<{
     throw error;
   });
   core.info(`key ${keyInfo.keyId} (${keyInfo.algorithm}) unlocked`);
+  if (inputs.build === 'go') core.info(await goVersion());
 
   let client: RegistryClient | undefined;
   if (inputs.registryUrl !== undefined && !inputs.dryRun) {
@@ -231,6 +234,28 @@ async function preflight(): Promise<{
     );
   }
   return { inputs, key, keyInfo, client };
+}
+
+/**
+ * A goreleaser dist/ carries the manifest the author meant (`protocol_versions`); publishing it under other
+ * protocols would install and then fail at plan ("Incompatible API version"), so a difference stops the run.
+ */
+async function checkManifestProtocols(paths: readonly string[], protocols: readonly string[]): Promise<void> {
+  const manifests: string[] = [];
+  for (const path of paths) {
+    if (path.endsWith('_manifest.json')) manifests.push(path);
+    else if ((await stat(path)).isDirectory()) {
+      for (const name of await readdir(path)) if (name.endsWith('_manifest.json')) manifests.push(join(path, name));
+    }
+  }
+  for (const manifest of manifests) {
+    const declared = parseManifest(await readFile(manifest, 'utf8')).protocols;
+    if (declared.join() !== protocols.join()) {
+      throw new Error(
+        `${manifest} declares protocols ${declared.join(', ')}, but the protocols input is ${protocols.join(', ')}; set protocols: ${declared.join(',')} (terraform-plugin-sdk v2 providers speak 5.0, the plugin framework 6.0).`,
+      );
+    }
+  }
 }
 
 async function releaseFiles(outDir: string, inputs: ActionInputs) {

@@ -69,6 +69,22 @@ async function goreleaserDist(workspace: string, platforms: string[], seed = 0, 
   }
 }
 
+/** A minimal Go provider module: standard library only, the version set through ldflags. */
+async function goWorkspace(): Promise<string> {
+  const workspace = await newDir();
+  await writeFile(join(workspace, 'go.mod'), 'module example.com/terraform-provider-hello\n\ngo 1.19\n');
+  await writeFile(
+    join(workspace, 'main.go'),
+    'package main\n\nvar version string\n\nfunc main() { println(version) }\n',
+  );
+  return workspace;
+}
+
+/** A private Go build cache per workspace, as a fresh runner has. */
+function goEnv(workspace: string): Record<string, string> {
+  return { GOCACHE: join(workspace, '.gocache'), HOME: workspace };
+}
+
 function baseInputs(extra: Record<string, string> = {}): Record<string, string> {
   return {
     'registry-url': server.url,
@@ -98,16 +114,11 @@ afterAll(async () => {
 
 describe.skipIf(!HAS_GO)('the Go build path', () => {
   it('cross-compiles 13 platforms, publishes them, and terraform init installs the result', async () => {
-    const workspace = await newDir();
-    await writeFile(join(workspace, 'go.mod'), 'module example.com/terraform-provider-hello\n\ngo 1.19\n');
-    await writeFile(
-      join(workspace, 'main.go'),
-      'package main\n\nvar version string\n\nfunc main() { println(version) }\n',
-    );
+    const workspace = await goWorkspace();
     const run = await runAction({
       cwd: workspace,
       inputs: baseInputs({ build: 'go' }),
-      env: { GOCACHE: join(workspace, '.gocache'), HOME: workspace },
+      env: goEnv(workspace),
     });
     expect(run.log).not.toContain('::error::');
     expect(run.code).toBe(0);
@@ -139,16 +150,11 @@ describe.skipIf(!HAS_GO)('the Go build path', () => {
   });
 
   it('a re-run of the same tag is a no-op', async () => {
-    const workspace = await newDir();
-    await writeFile(join(workspace, 'go.mod'), 'module example.com/terraform-provider-hello\n\ngo 1.19\n');
-    await writeFile(
-      join(workspace, 'main.go'),
-      'package main\n\nvar version string\n\nfunc main() { println(version) }\n',
-    );
+    const workspace = await goWorkspace();
     const run = await runAction({
       cwd: workspace,
       inputs: baseInputs({ build: 'go' }),
-      env: { GOCACHE: join(workspace, '.gocache'), HOME: workspace },
+      env: goEnv(workspace),
     });
     expect(run.code).toBe(0);
     expect(run.log).toContain('was already published with these bytes; nothing changed');
@@ -224,9 +230,7 @@ function unmasked(log: string): string {
 
 describe('failures stop early, with a message that names the fix', () => {
   async function failing(inputs: Record<string, string>, options: { ref?: string } = {}) {
-    const workspace = await newDir();
-    await writeFile(join(workspace, 'go.mod'), 'module example.com/terraform-provider-hello\n\ngo 1.19\n');
-    await writeFile(join(workspace, 'main.go'), 'package main\n\nfunc main() {}\n');
+    const workspace = await goWorkspace();
     const run = await runAction({ cwd: workspace, inputs: baseInputs({ build: 'go', ...inputs }), ...options });
     expect(run.code).toBe(1);
     // Before the build: nothing was compiled or packaged.
@@ -273,6 +277,22 @@ describe('failures stop early, with a message that names the fix', () => {
     expect(unmasked(log)).not.toContain(otherToken);
   });
 
+  it('a goreleaser manifest whose protocols differ from the protocols input fails before packaging', async () => {
+    const workspace = await newDir();
+    await goreleaserDist(workspace, ['linux_amd64'], 400, 'sdkv2');
+    await writeFile(
+      join(workspace, 'dist', 'terraform-provider-sdkv2_1.0.0_manifest.json'),
+      '{"version":1,"metadata":{"protocol_versions":["5.0"]}}\n',
+    );
+    const run = await runAction({
+      cwd: workspace,
+      inputs: baseInputs({ provider: 'sdkv2', platforms: 'linux_amd64' }),
+    });
+    expect(run.code).toBe(1);
+    expect(run.log).toMatch(/::error::.*declares protocols 5\.0, but the protocols input is 6\.0; set protocols: 5\.0/);
+    expect(await readdir(workspace)).toEqual(['dist']);
+  });
+
   it('a missing platform fails validation and publishes nothing', async () => {
     const workspace = await newDir();
     await goreleaserDist(workspace, ['linux_amd64', 'darwin_arm64'], 0, 'partial');
@@ -314,13 +334,8 @@ describe.skipIf(!HAS_GO)('the workflow of action/README.md', () => {
 
     const github = await startGithubStandIn();
     try {
-      const workspace = await newDir();
-      await writeFile(join(workspace, 'go.mod'), 'module example.com/terraform-provider-hello\n\ngo 1.19\n');
-      await writeFile(
-        join(workspace, 'main.go'),
-        'package main\n\nvar version string\n\nfunc main() { println(version) }\n',
-      );
-      const env = { GOCACHE: join(workspace, '.gocache'), HOME: workspace, GITHUB_API_URL: github.url };
+      const workspace = await goWorkspace();
+      const env = { ...goEnv(workspace), GITHUB_API_URL: github.url };
       const run = await runAction({ cwd: workspace, inputs, ref: 'refs/tags/v1.1.0', env });
       expect(run.log).not.toContain('::error::');
       expect(run.code).toBe(0);
@@ -354,7 +369,7 @@ describe.skipIf(!HAS_GO)('the workflow of action/README.md', () => {
       });
       expect(changed.code).toBe(1);
       expect(changed.log).toMatch(
-        /::error::The published GitHub release v1.1.0 already has terraform-provider-hello_1.1.0_SHA256SUMS with other bytes/,
+        /::error::The published GitHub release v1.1.0 already has .*terraform-provider-hello_1.1.0_SHA256SUMS.* with other bytes; published assets are not replaced/,
       );
       expect(JSON.stringify(github.releases[0]!.assets.map((a) => a.digest))).toBe(assets);
       expect(github.calls.filter((c) => c.startsWith('DELETE'))).toEqual([]);
