@@ -44906,7 +44906,7 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "node_modules/.pnpm/undici@7.30.2/node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
-    var { writeFile: writeFile4, readFile: readFile7, mkdir: mkdir4 } = __require("node:fs/promises");
+    var { writeFile: writeFile4, readFile: readFile6, mkdir: mkdir4 } = __require("node:fs/promises");
     var { dirname: dirname5, resolve: resolve3 } = __require("node:path");
     var { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers");
     var { InvalidArgumentError, UndiciError } = require_errors3();
@@ -45108,7 +45108,7 @@ var require_snapshot_recorder = __commonJS({
           throw new InvalidArgumentError("Snapshot path is required");
         }
         try {
-          const data = await readFile7(resolve3(path6), "utf8");
+          const data = await readFile6(resolve3(path6), "utf8");
           const parsed = JSON.parse(data);
           if (Array.isArray(parsed)) {
             this.#snapshots.clear();
@@ -58390,7 +58390,7 @@ var require_lib = __commonJS({
 });
 
 // action/src/main.ts
-import { readdir as readdir5, readFile as readFile6, rm as rm4, stat as stat8 } from "node:fs/promises";
+import { readdir as readdir5, readFile as readFile5, rm as rm4, stat as stat9 } from "node:fs/promises";
 import { join as join7, relative, resolve as resolve2 } from "node:path";
 
 // node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/command.js
@@ -89280,7 +89280,8 @@ ${stderr || error2.message}`
 }
 
 // action/src/github-release.ts
-import { readFile as readFile5 } from "node:fs/promises";
+import { createReadStream as createReadStream5 } from "node:fs";
+import { stat as stat7 } from "node:fs/promises";
 
 // node_modules/.pnpm/@actions+github@9.1.1/node_modules/@actions/github/lib/context.js
 import { readFileSync, existsSync as existsSync2 } from "fs";
@@ -93486,18 +93487,18 @@ async function publishGithubRelease(options2) {
       continue;
     }
     if (existing) await octokit.rest.repos.deleteReleaseAsset({ owner, repo, asset_id: existing.id });
-    const data = await readFile5(file.path);
+    const size = (await stat7(file.path)).size;
     const uploaded = await octokit.request({
       method: "POST",
       url: release2.upload_url,
       name: file.fileName,
-      data,
-      headers: { "content-type": "application/octet-stream", "content-length": data.length }
+      data: createReadStream5(file.path),
+      headers: { "content-type": "application/octet-stream", "content-length": size }
     });
     const asset = uploaded.data;
-    if (asset.size !== data.length || asset.digest && asset.digest !== `sha256:${sha2562}`) {
+    if (asset.size !== size || asset.digest && asset.digest !== `sha256:${sha2562}`) {
       throw new Error(
-        `GitHub stored ${file.fileName} as ${asset.size} bytes ${asset.digest ?? ""}, expected ${data.length} bytes sha256:${sha2562}; run the job again.`
+        `GitHub stored ${file.fileName} as ${asset.size} bytes ${asset.digest ?? ""}, expected ${size} bytes sha256:${sha2562}; run the job again.`
       );
     }
     info(`attached ${file.fileName}`);
@@ -93613,13 +93614,13 @@ function list(value) {
 }
 
 // action/src/summary.ts
-import { stat as stat7 } from "node:fs/promises";
+import { stat as stat8 } from "node:fs/promises";
 async function describeFiles(files) {
   return Promise.all(
     files.map(async (f) => ({
       name: f.fileName,
       path: f.path,
-      size: (await stat7(f.path)).size,
+      size: (await stat8(f.path)).size,
       sha256: await sha256File(f.path)
     }))
   );
@@ -93769,7 +93770,7 @@ async function release() {
     if (inputs.githubRelease && !inputs.dryRun) {
       await group("GitHub release", () => publishGithubRelease({ inputs, files }));
     }
-    const checksums = await readFile6(files.find((f) => f.fileName.endsWith("_SHA256SUMS")).path, "utf8");
+    const checksums = await readFile5(files.find((f) => f.fileName.endsWith("_SHA256SUMS")).path, "utf8");
     const artifacts = await describeFiles(files);
     setOutput("version", inputs.version);
     setOutput("key-id", keyInfo.keyId);
@@ -93846,12 +93847,12 @@ async function checkManifestProtocols(paths, protocols) {
   const manifests = [];
   for (const path6 of paths) {
     if (path6.endsWith("_manifest.json")) manifests.push(path6);
-    else if ((await stat8(path6)).isDirectory()) {
+    else if ((await stat9(path6)).isDirectory()) {
       for (const name of await readdir5(path6)) if (name.endsWith("_manifest.json")) manifests.push(join7(path6, name));
     }
   }
   for (const manifest of manifests) {
-    const declared = parseManifest(await readFile6(manifest, "utf8")).protocols;
+    const declared = parseManifest(await readFile5(manifest, "utf8")).protocols;
     if (declared.join() !== protocols.join()) {
       throw new Error(
         `${manifest} declares protocols ${declared.join(", ")}, but the protocols input is ${protocols.join(", ")}; set protocols: ${declared.join(",")} (terraform-plugin-sdk v2 providers speak 5.0, the plugin framework 6.0).`

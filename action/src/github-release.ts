@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 
 import * as core from '@actions/core';
 import * as github from '@actions/github';
@@ -67,18 +68,19 @@ export async function publishGithubRelease(options: {
       continue;
     }
     if (existing) await octokit.rest.repos.deleteReleaseAsset({ owner, repo, asset_id: existing.id });
-    const data = await readFile(file.path);
+    // Streamed from disk (octokit sends a body stream with duplex: 'half'): memory stays flat for any size.
+    const size = (await stat(file.path)).size;
     const uploaded = await octokit.request({
       method: 'POST',
       url: release.upload_url,
       name: file.fileName,
-      data,
-      headers: { 'content-type': 'application/octet-stream', 'content-length': data.length },
+      data: createReadStream(file.path),
+      headers: { 'content-type': 'application/octet-stream', 'content-length': size },
     });
     const asset = uploaded.data as Asset;
-    if (asset.size !== data.length || (asset.digest && asset.digest !== `sha256:${sha256}`)) {
+    if (asset.size !== size || (asset.digest && asset.digest !== `sha256:${sha256}`)) {
       throw new Error(
-        `GitHub stored ${file.fileName} as ${asset.size} bytes ${asset.digest ?? ''}, expected ${data.length} bytes sha256:${sha256}; run the job again.`,
+        `GitHub stored ${file.fileName} as ${asset.size} bytes ${asset.digest ?? ''}, expected ${size} bytes sha256:${sha256}; run the job again.`,
       );
     }
     core.info(`attached ${file.fileName}`);
