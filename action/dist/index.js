@@ -44913,14 +44913,14 @@ var require_snapshot_recorder = __commonJS({
     var { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
     function formatRequestKey(opts, headerFilters, matchOptions = {}) {
       const url = new URL(opts.path, opts.origin);
-      const normalized2 = opts._normalizedHeaders || normalizeHeaders(opts.headers);
+      const normalized = opts._normalizedHeaders || normalizeHeaders(opts.headers);
       if (!opts._normalizedHeaders) {
-        opts._normalizedHeaders = normalized2;
+        opts._normalizedHeaders = normalized;
       }
       return {
         method: opts.method || "GET",
         url: matchOptions.matchQuery !== false ? url.toString() : `${url.origin}${url.pathname}`,
-        headers: filterHeadersForMatching(normalized2, headerFilters, matchOptions),
+        headers: filterHeadersForMatching(normalized, headerFilters, matchOptions),
         body: matchOptions.matchBody !== false && opts.body ? String(opts.body) : ""
       };
     }
@@ -46082,26 +46082,26 @@ var require_dns2 = __commonJS({
         if (headers.length === 0 || !Array.isArray(headers[0])) {
           return headers;
         }
-        const normalized2 = [];
+        const normalized = [];
         for (const header of headers) {
           if (Array.isArray(header) && header.length === 2) {
-            normalized2.push(header[0], header[1]);
+            normalized.push(header[0], header[1]);
           } else {
-            normalized2.push(header);
+            normalized.push(header);
           }
         }
-        return normalized2;
+        return normalized;
       }
       if (typeof headers === "object" && hasSafeIterator(headers)) {
-        const normalized2 = [];
+        const normalized = [];
         for (const header of headers) {
           if (Array.isArray(header) && header.length === 2) {
-            normalized2.push(header[0], header[1]);
+            normalized.push(header[0], header[1]);
           } else {
-            normalized2.push(header);
+            normalized.push(header);
           }
         }
-        return normalized2;
+        return normalized;
       }
       return headers;
     }
@@ -64559,18 +64559,18 @@ var util = {
       if (!indices.length) {
         return bytes;
       }
-      const normalized2 = new Uint8Array(bytes.length + indices.length);
+      const normalized = new Uint8Array(bytes.length + indices.length);
       let j = 0;
       for (let i2 = 0; i2 < indices.length; i2++) {
         const sub = bytes.subarray(indices[i2 - 1] || 0, indices[i2]);
-        normalized2.set(sub, j);
+        normalized.set(sub, j);
         j += sub.length;
-        normalized2[j - 1] = CR;
-        normalized2[j] = LF;
+        normalized[j - 1] = CR;
+        normalized[j] = LF;
         j++;
       }
-      normalized2.set(bytes.subarray(indices[indices.length - 1] || 0), j);
-      return normalized2;
+      normalized.set(bytes.subarray(indices[indices.length - 1] || 0), j);
+      return normalized;
     }, () => carryOverCR ? new Uint8Array([CR]) : void 0);
   },
   /**
@@ -89099,7 +89099,7 @@ async function publishRelease(options2) {
     const [sha2562, info2] = await Promise.all([sha256File(file.path), stat6(file.path)]);
     local.set(file.fileName, { path: file.path, sha256: sha2562, size: info2.size });
   }
-  const protocols = options2.protocols ?? await manifestProtocols(files);
+  const protocols = normalizeProtocols(options2.protocols ?? await manifestProtocols(files));
   await ensureNamespace(client, namespace, progress);
   const keyId = await resolveKey(client, namespace, files, options2.publicKey, progress);
   try {
@@ -89134,7 +89134,7 @@ async function publishRelease(options2) {
       registryVersion: existing
     };
   }
-  if (existing && (existing.key_id !== keyId || existing.protocols.join() !== normalized(protocols).join())) {
+  if (existing && (existing.key_id !== keyId || existing.protocols.join() !== protocols.join())) {
     await client.deleteVersion(namespace, name, version);
     existing = void 0;
   }
@@ -89153,9 +89153,6 @@ async function publishRelease(options2) {
   }
   const registryVersion = options2.draft ? await client.getVersion(namespace, name, version) : await client.publish(namespace, name, version);
   return { name, version, keyId, alreadyPublished: false, uploaded, skipped, registryVersion };
-}
-function normalized(protocols) {
-  return protocols.map((p) => /^v?\d+$/.test(p) ? `${p.replace(/^v/, "")}.0` : p);
 }
 function identify(files, name, version) {
   if (name !== void 0 && version !== void 0) return { name, version };
@@ -93615,14 +93612,14 @@ function list(value) {
 
 // action/src/summary.ts
 import { stat as stat8 } from "node:fs/promises";
-async function describeFiles(files) {
+async function describeFiles(files, report) {
+  const zips = new Map(report.platforms.map((p) => [p.fileName, p]));
   return Promise.all(
-    files.map(async (f) => ({
-      name: f.fileName,
-      path: f.path,
-      size: (await stat8(f.path)).size,
-      sha256: await sha256File(f.path)
-    }))
+    files.map(async (f) => {
+      const zip = zips.get(f.fileName);
+      if (zip) return { name: f.fileName, path: f.path, size: zip.size, sha256: zip.sha256 };
+      return { name: f.fileName, path: f.path, size: (await stat8(f.path)).size, sha256: await sha256File(f.path) };
+    })
   );
 }
 async function writeSummary(input) {
@@ -93771,7 +93768,7 @@ async function release() {
       await group("GitHub release", () => publishGithubRelease({ inputs, files }));
     }
     const checksums = await readFile5(files.find((f) => f.fileName.endsWith("_SHA256SUMS")).path, "utf8");
-    const artifacts = await describeFiles(files);
+    const artifacts = await describeFiles(files, report);
     setOutput("version", inputs.version);
     setOutput("key-id", keyInfo.keyId);
     setOutput("fingerprint", keyInfo.fingerprint);

@@ -147,7 +147,7 @@ async function release(): Promise<void> {
     }
 
     const checksums = await readFile(files.find((f) => f.fileName.endsWith('_SHA256SUMS'))!.path, 'utf8');
-    const artifacts = await describeFiles(files);
+    const artifacts = await describeFiles(files, report);
     core.setOutput('version', inputs.version);
     core.setOutput('key-id', keyInfo.keyId);
     core.setOutput('fingerprint', keyInfo.fingerprint);

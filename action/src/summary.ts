@@ -12,15 +12,18 @@ export interface FileInfo {
   sha256: string;
 }
 
-/** Name, size and SHA-256 of every release file (the `artifacts` output and the summary's table). */
-export async function describeFiles(files: readonly ReleaseFile[]): Promise<FileInfo[]> {
+/**
+ * Name, size and SHA-256 of every release file (the `artifacts` output and the summary's table). The zips were
+ * hashed by the validator already; only the small files are read here.
+ */
+export async function describeFiles(files: readonly ReleaseFile[], report: ReleaseReport): Promise<FileInfo[]> {
+  const zips = new Map(report.platforms.map((p) => [p.fileName, p]));
   return Promise.all(
-    files.map(async (f) => ({
-      name: f.fileName,
-      path: f.path,
-      size: (await stat(f.path)).size,
-      sha256: await sha256File(f.path),
-    })),
+    files.map(async (f) => {
+      const zip = zips.get(f.fileName);
+      if (zip) return { name: f.fileName, path: f.path, size: zip.size, sha256: zip.sha256 };
+      return { name: f.fileName, path: f.path, size: (await stat(f.path)).size, sha256: await sha256File(f.path) };
+    }),
   );
 }
 

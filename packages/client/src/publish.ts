@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 
 import {
   inspectKey,
+  normalizeProtocols,
   parseArtifactName,
   parseManifest,
   readPublicKeyArmored,
@@ -63,7 +64,7 @@ export async function publishRelease(options: PublishReleaseOptions): Promise<Pu
     const [sha256, info] = await Promise.all([sha256File(file.path), stat(file.path)]);
     local.set(file.fileName, { path: file.path, sha256, size: info.size });
   }
-  const protocols = options.protocols ?? (await manifestProtocols(files));
+  const protocols = normalizeProtocols(options.protocols ?? (await manifestProtocols(files)));
 
   await ensureNamespace(client, namespace, progress);
   const keyId = await resolveKey(client, namespace, files, options.publicKey, progress);
@@ -102,7 +103,7 @@ export async function publishRelease(options: PublishReleaseOptions): Promise<Pu
       registryVersion: existing,
     };
   }
-  if (existing && (existing.key_id !== keyId || existing.protocols.join() !== normalized(protocols).join())) {
+  if (existing && (existing.key_id !== keyId || existing.protocols.join() !== protocols.join())) {
     // A draft made with another key or other protocols: start it again rather than publish a mismatch.
     await client.deleteVersion(namespace, name, version);
     existing = undefined;
@@ -125,10 +126,6 @@ export async function publishRelease(options: PublishReleaseOptions): Promise<Pu
     ? ((await client.getVersion(namespace, name, version)) as Version)
     : await client.publish(namespace, name, version);
   return { name, version, keyId, alreadyPublished: false, uploaded, skipped, registryVersion };
-}
-
-function normalized(protocols: readonly string[]): string[] {
-  return protocols.map((p) => (/^v?\d+$/.test(p) ? `${p.replace(/^v/, '')}.0` : p));
 }
 
 /** The release's name and version: given, or from its SHA256SUMS file (else its only zips). */

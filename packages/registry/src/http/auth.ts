@@ -81,7 +81,7 @@ export function createAuthenticator(metadata: MetadataStore, adminToken: string 
 }
 
 /** True when `principal` may do `permission` in `namespace` (or globally, for admin-only actions). */
-export function allows(principal: Principal | undefined, permission: Permission, namespace?: string): boolean {
+function allows(principal: Principal | undefined, permission: Permission, namespace?: string): boolean {
   if (!principal || RANK[principal.role] < RANK[permission]) return false;
   if (principal.role === 'admin') return true;
   return namespace !== undefined && principal.namespaces.includes(namespace);

@@ -6,7 +6,7 @@ import parseRange from 'range-parser';
 import type { DownloadResponse, PreparedRelease } from '../prepare-release';
 import type { BlobStore } from '../storage/blob-store';
 import type { UrlSigner } from '../url-signing';
-import { allows, requirePermission, type Authenticator } from './auth';
+import { requirePermission, type Authenticator } from './auth';
 import { HttpError } from './errors';
 import { readDownloadJson, type ProviderView, type ReadModel } from './read-model';
 
@@ -124,11 +124,7 @@ async function readable<E extends Env>(
 ): Promise<ProviderView> {
   const view = await deps.readModel.provider(ns, type);
   if (view?.visibility === 'private') {
-    const principal = await deps.auth.authenticate(c.req.header('authorization'));
-    if (!allows(principal, 'read', ns)) {
-      // A caller who may not read gets the same answer whether or not the provider exists.
-      requirePermission(principal, 'read', ns);
-    }
+    requirePermission(await deps.auth.authenticate(c.req.header('authorization')), 'read', ns);
   }
   if (!view) throw notFound(`No provider ${ns}/${type} on this registry.`);
   return view;
