@@ -14,6 +14,8 @@ export {
   formatShasumsName,
   formatSignatureName,
   formatZipName,
+  isValidNamespace,
+  isValidProviderName,
   parseArtifactName,
   parseExecutableName,
   type ArtifactName,

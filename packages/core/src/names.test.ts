@@ -5,6 +5,8 @@ import { isSignetError, type SignetError } from './errors';
 import {
   assertNamespace,
   assertProviderName,
+  isValidNamespace,
+  isValidProviderName,
   formatExecutableName,
   formatManifestName,
   formatShasumsName,
@@ -53,6 +55,25 @@ describe('assertProviderName / assertNamespace', () => {
       expect(error.message).toContain('"hello"');
     },
   );
+
+  // terraform-protocol.md "Name rules": each of these fails `terraform init` with "Invalid provider namespace/type".
+  it.each(['ac--me', 'xn--acme', 'he--llo'])('refuses %j: terraform refuses two dashes in a row', (name) => {
+    expect(isValidNamespace(name)).toBe(false);
+    expect(isValidProviderName(name)).toBe(false);
+    expect(thrown(() => assertNamespace(name)).message).toContain('two dashes in a row');
+  });
+
+  it('refuses a type that starts with "terraform-", with the name to use instead; a namespace may', () => {
+    expect(isValidProviderName('terraform-provider-x')).toBe(false);
+    expect(isValidProviderName('terraform-x')).toBe(false);
+    expect(isValidNamespace('terraform-x')).toBe(true);
+    expect(thrown(() => assertProviderName('terraform-provider-x')).message).toContain('drop the prefix ("x")');
+  });
+
+  it.each(['acme\0anything', 'acme\n', '\u0000', 'acme%00'])('isValid* refuses %j', (name) => {
+    expect(isValidNamespace(name)).toBe(false);
+    expect(isValidProviderName(name)).toBe(false);
+  });
 
   it('names the namespace and its example in its message', () => {
     const error = thrown(() => assertNamespace('Acme'));

@@ -1,22 +1,48 @@
 import { SignetError } from './errors';
 
-// Terraform's rule for provider type names and namespaces (registry addresses): lowercase ASCII letters,
-// digits and dashes, not starting or ending with a dash, at most 64 characters. Underscores are excluded,
-// which is what makes `terraform-provider-NAME_VERSION_OS_ARCH.zip` unambiguous to parse.
+// Terraform's rules for namespaces and provider types in a source address (its `ParseProviderPart`, measured in
+// terraform-protocol.md "Name rules"): lowercase ASCII letters, digits and dashes, not starting or ending with a
+// dash, no two dashes in a row (so no `xn--` punycode labels either), at most 64 characters here. A type must not
+// start with `terraform-`. Underscores are excluded, which is what makes `terraform-provider-NAME_VERSION_OS_ARCH.zip`
+// unambiguous to parse. A name terraform would refuse at `init` is refused at creation, and in a request path it
+// names nothing: the registry checks these before any lookup.
 const NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 
-function assertName(value: string, what: string, example: string): void {
+function nameProblem(value: string, what: 'namespace' | 'provider type'): string | undefined {
   if (!NAME_PATTERN.test(value)) {
+    return 'use 1–64 lowercase letters, digits and dashes, not starting or ending with a dash';
+  }
+  if (value.includes('--')) return 'terraform refuses two dashes in a row (and "xn--" punycode labels)';
+  if (what === 'provider type' && value.startsWith('terraform-')) {
+    return `terraform refuses a type that starts with "terraform-"; drop the prefix (${JSON.stringify(value.replace(/^terraform-(provider-)?/, ''))})`;
+  }
+  return undefined;
+}
+
+function assertName(value: string, what: 'namespace' | 'provider type', example: string): void {
+  const problem = nameProblem(value, what);
+  if (problem !== undefined) {
+    const label = what === 'provider type' ? 'provider name' : what;
     throw new SignetError(
       'NAME_INVALID',
-      `Invalid ${what} ${JSON.stringify(value)}: use 1–64 lowercase letters, digits and dashes, not starting or ending with a dash (for example ${JSON.stringify(example)}).`,
+      `Invalid ${label} ${JSON.stringify(value)}: ${problem} (for example ${JSON.stringify(example)}).`,
     );
   }
 }
 
+/** True when terraform accepts `value` as the namespace of a source address (`acme`). */
+export function isValidNamespace(value: string): boolean {
+  return nameProblem(value, 'namespace') === undefined;
+}
+
+/** True when terraform accepts `value` as the provider type of a source address (`hello`, `aws-extra`). */
+export function isValidProviderName(value: string): boolean {
+  return nameProblem(value, 'provider type') === undefined;
+}
+
 /** Throws `NAME_INVALID` unless `name` is a valid provider type name (`hello`, `aws-extra`). */
 export function assertProviderName(name: string): void {
-  assertName(name, 'provider name', 'hello');
+  assertName(name, 'provider type', 'hello');
 }
 
 /** Throws `NAME_INVALID` unless `namespace` is a valid registry namespace (`acme`). */

@@ -9,7 +9,7 @@ export interface ErrorEntry {
   severity?: string;
 }
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 416 | 422 | 500;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 416 | 422 | 500 | 503;
 
 /** The one error type route handlers throw; the app's error handler renders it. */
 export class HttpError extends Error {
