@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 
+import { decryptPrivateKey } from '@signet/core';
 import { writeExampleProject } from '@signet/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -105,7 +106,12 @@ describe('keys and passphrases', () => {
     const first = await run(args, { SIGNET_GPG_PASSPHRASE: 'pw' });
     expect(first.code).toBe(0);
     expect((await stat(join(dir, 'k', 'private.asc'))).mode & 0o777).toBe(0o600);
-    expect(await readFile(join(dir, 'k', 'private.asc'), 'utf8')).not.toContain('pw');
+    // What matters is that the key is encrypted with that passphrase: without it, or with another, it stays locked.
+    const privateKey = await readFile(join(dir, 'k', 'private.asc'));
+    expect(privateKey.toString('utf8')).toContain('BEGIN PGP PRIVATE KEY BLOCK');
+    await expect(decryptPrivateKey(privateKey, undefined)).rejects.toMatchObject({ code: 'KEY_PASSPHRASE' });
+    await expect(decryptPrivateKey(privateKey, 'not-pw')).rejects.toMatchObject({ code: 'KEY_PASSPHRASE' });
+    await expect(decryptPrivateKey(privateKey, 'pw')).resolves.toBeDefined();
     const second = await run(args, { SIGNET_GPG_PASSPHRASE: 'pw' });
     expect(second.code).toBe(2);
     expect(second.stderr).toMatch(/already exists/);

@@ -253,6 +253,7 @@ describe('signet publish', () => {
     expect(result.json.problems.map((p: { code: string }) => p.code)).toContain('SHASUMS_MISMATCH');
   });
 
+  let sameCase = 0;
   it.each([
     ['a zip changed after signing', async (rel: ExampleRelease) => flipByte(rel, 'linux_amd64.zip')],
     ['SHA256SUMS changed after signing', async (rel: ExampleRelease) => flipByte(rel, '_SHA256SUMS')],
@@ -265,9 +266,9 @@ describe('signet publish', () => {
       async (rel: ExampleRelease) => rm(rel.files.find((f) => f.fileName.endsWith('manifest.json'))!.path),
     ],
   ])('publish reports the same problems as `signet validate --key` when %s', async (_case, breakIt) => {
-    const rel = await buildExampleRelease(join(dir, `same-${Math.random().toString(36).slice(2)}`), {
-      name: `same${Math.floor(Math.random() * 1e6)}`,
-    });
+    // One provider per case, numbered in the order the cases run (they run one after another).
+    const n = ++sameCase;
+    const rel = await buildExampleRelease(join(dir, `same-${n}`), { name: `same${n}` });
     await breakIt(rel);
     const validated = await run(['validate', rel.distDir, '--key', rel.project.publicKeyPath, '--json']);
     expect(validated.code).toBe(1);
