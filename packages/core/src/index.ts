@@ -3,6 +3,7 @@
 
 // Problems and errors
 export { PROBLEM_CODES, createProblem, hasErrors, type Problem, type ProblemCode, type Severity } from './problem';
+export { compareProblems, sortProblems } from './problem-order';
 export { SignetError, isSignetError } from './errors';
 
 // Names, platforms, versions
@@ -37,13 +38,16 @@ export { formatManifest, parseManifest } from './manifest';
 export { compareUtf8, formatShasums, parseShasums, type ShasumsEntry } from './shasums';
 export { EMPTY_SHA256, formatZh, hash1, hashDir, sha256File, type HashedFile } from './hashes';
 export { readReleaseFiles, selectReleaseFiles, type ReleaseFile } from './release-files';
+export { ARTIFACT_SIZE_LIMITS, readCapped, type CappedArtifactKind, type CappedRead } from './artifact-size-limits';
 
 // Zips and packaging
 export { BINARY_HEADER_BYTES, detectBinaryPlatform, type BinaryPlatform } from './binary-platform';
 export {
   DEFAULT_ZIP_LIMITS,
+  inflateBudget,
   inspectZip,
   unsafeReason,
+  type InflateBudget,
   type InspectZipOptions,
   type ZipInspection,
   type ZipLimits,

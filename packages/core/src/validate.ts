@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 
+import { readArtifact } from './artifact-size-limits';
 import { inspectKey } from './keys';
 import { parseManifest } from './manifest';
 import { formatManifestName, formatShasumsName, formatSignatureName, parseArtifactName } from './names';
 import { isKnownPlatform } from './platforms';
 import { createProblem, hasErrors, type Problem } from './problem';
+import { sortProblems } from './problem-order';
 import type { ReleaseFile } from './release-files';
-import { parseShasums, type ShasumsEntry } from './shasums';
+import { compareUtf8, parseShasums, type ShasumsEntry } from './shasums';
 import { isArmoredSignature, verifyShasumsSignature } from './signature';
 import { checkProtocols, normalizeProtocols } from './versions';
 import { inspectZip, type ZipLimits } from './zip-inspect';
@@ -27,6 +28,7 @@ export interface ValidateReleaseOptions {
   keys?: readonly (string | Uint8Array)[] | undefined;
   /** Platforms that must be present (policy), as `os_arch`. */
   requiredPlatforms?: readonly string[] | undefined;
+  /** Zip bomb limits; `DEFAULT_ZIP_LIMITS` when absent. The registry passes its own (same defaults). */
   limits?: ZipLimits | undefined;
 }
 
@@ -49,7 +51,9 @@ export interface ReleaseReport {
   protocols: string[];
   keyId?: string | undefined;
   fingerprint?: string | undefined;
+  /** One per valid platform zip, sorted by file name. */
   platforms: PlatformReport[];
+  /** Deduplicated and in the order of `compareProblems`, whatever order the checks finished in. */
   problems: Problem[];
 }
 
@@ -80,20 +84,22 @@ export async function validateRelease(options: ValidateReleaseOptions): Promise<
 
   const shasums = classified.shasums ? await readShasums(classified.shasums, problems) : undefined;
   if (classified.shasums && classified.signature) {
-    Object.assign(report, await checkSignature(classified.shasums, classified.signature, options.keys, problems));
+    Object.assign(report, await checkSignature(shasums?.bytes, classified.signature, options.keys, problems));
   }
 
   report.platforms = await inspectZips(classified.zips, name, version, options.limits, problems);
-  if (shasums) {
+  if (shasums?.entries) {
     const actual = new Map(report.platforms.map((p) => [p.fileName, p.sha256]));
     if (classified.manifest && manifest.sha256) actual.set(classified.manifest.fileName, manifest.sha256);
-    checkShasums(shasums, classified, actual, problems);
+    checkShasums(shasums.entries, classified, actual, problems);
   }
   return finish(report);
 }
 
 function finish(report: ReleaseReport): ReleaseReport {
-  report.problems = dedupe(report.problems);
+  report.problems = sortProblems(dedupe(report.problems));
+  // The same order whatever order the files were given in (a folder listing, a database's rows).
+  report.platforms.sort((a, b) => compareUtf8(a.fileName, b.fileName));
   report.ok = !hasErrors(report.problems);
   return report;
 }
@@ -253,12 +259,14 @@ async function checkManifest(
   let found: string[] | undefined;
   let sha256: string | undefined;
   if (manifest) {
-    try {
-      const bytes = await readFile(manifest.path);
+    const bytes = await readArtifact(manifest, 'manifest', 'MANIFEST_INVALID', problems);
+    if (bytes) {
       sha256 = createHash('sha256').update(bytes).digest('hex');
-      found = normalizeProtocols(parseManifest(bytes.toString('utf8')).protocols);
-    } catch (error) {
-      problems.push(createProblem('MANIFEST_INVALID', messageOf(error), { file: manifest.fileName }));
+      try {
+        found = normalizeProtocols(parseManifest(bytes.toString('utf8')).protocols);
+      } catch (error) {
+        problems.push(createProblem('MANIFEST_INVALID', messageOf(error), { file: manifest.fileName }));
+      }
     }
   }
   if (found && wanted && found.join(',') !== wanted.join(',')) {
@@ -284,17 +292,23 @@ function normalizeProtocolsSafely(list: readonly string[], problems: Problem[]):
   }
 }
 
-async function readShasums(file: ReleaseFile, problems: Problem[]): Promise<ShasumsEntry[] | undefined> {
+async function readShasums(
+  file: ReleaseFile,
+  problems: Problem[],
+): Promise<{ bytes: Buffer; entries?: ShasumsEntry[] } | undefined> {
+  const bytes = await readArtifact(file, 'shasums', 'SHASUMS_MALFORMED', problems);
+  if (!bytes) return undefined;
   try {
-    return parseShasums(await readFile(file.path, 'utf8'));
+    return { bytes, entries: parseShasums(bytes.toString('utf8')) };
   } catch (error) {
     problems.push(createProblem('SHASUMS_MALFORMED', messageOf(error), { file: file.fileName }));
-    return undefined;
+    return { bytes };
   }
 }
 
+/** Checks the signature over the SHA256SUMS bytes (undefined when they could not be read: that is reported). */
 async function checkSignature(
-  shasums: ReleaseFile,
+  shasumsBytes: Buffer | undefined,
   signature: ReleaseFile,
   keys: ValidateReleaseOptions['keys'],
   problems: Problem[],
@@ -310,7 +324,8 @@ async function checkSignature(
       problems.push(createProblem('KEY_INVALID', messageOf(error)));
     }
   }
-  const [shasumsBytes, signatureBytes] = await Promise.all([readFile(shasums.path), readFile(signature.path)]);
+  const signatureBytes = await readArtifact(signature, 'signature', 'SIGNATURE_INVALID', problems);
+  if (!signatureBytes) return found;
   if (!keys || keys.length === 0) {
     problems.push(
       isArmoredSignature(signatureBytes)
@@ -327,6 +342,7 @@ async function checkSignature(
     );
     return found;
   }
+  if (!shasumsBytes) return found;
   const result = await verifyShasumsSignature({ shasums: shasumsBytes, signature: signatureBytes, keys: [...keys] });
   problems.push(...result.problems.map((p) => (p.file ? p : { ...p, file: signature.fileName })));
   if (result.signerKeyId) found.keyId = result.signerKeyId;

@@ -9,16 +9,58 @@ import { EMPTY_SHA256, formatZh, hash1, sha256File, type HashedFile } from './ha
 import { formatExecutableName } from './names';
 import { createProblem, type Problem, type ProblemCode } from './problem';
 
-/** Limits that stop zip bombs before they cost memory or disk. */
+/**
+ * Limits that stop zip bombs before they cost memory, disk or CPU. The inflated total is counted while inflating,
+ * never trusted from the headers, and inflating stops at the first byte over the budget: the smaller of
+ * `maxUncompressedBytes` and `maxInflateRatio` × the zip's size (but at least `ratioExemptBytes`).
+ */
 export interface ZipLimits {
   /** Most entries a provider zip may have (one executable plus a few docs is normal). */
   maxEntries: number;
-  /** Most bytes all entries may inflate to, counted while inflating, not trusted from the headers. */
+  /** Most bytes all entries may inflate to. */
   maxUncompressedBytes: number;
+  /**
+   * Most bytes all entries may inflate to per byte of zip. Go executables deflate about 3:1; a bomb deflates
+   * 1000:1 and more, so without this a 23 KiB zip could make every validation inflate up to the total cap.
+   * Default `DEFAULT_ZIP_LIMITS.maxInflateRatio`.
+   */
+  maxInflateRatio?: number | undefined;
+  /**
+   * Inflated bytes allowed whatever the ratio, so a small zip of very regular content (text, test stand-ins)
+   * is not a bomb; inflating this much costs milliseconds. Default `DEFAULT_ZIP_LIMITS.ratioExemptBytes`.
+   */
+  ratioExemptBytes?: number | undefined;
 }
 
-/** 1000 entries, 2 GiB inflated: far above any real provider, far below what hurts a server. */
-export const DEFAULT_ZIP_LIMITS: ZipLimits = { maxEntries: 1000, maxUncompressedBytes: 2 * 1024 ** 3 };
+/**
+ * 1000 entries, 2 GiB inflated, 50 bytes inflated per zip byte beyond the first 16 MiB: far above any real
+ * provider, far below what hurts a server.
+ */
+export const DEFAULT_ZIP_LIMITS = {
+  maxEntries: 1000,
+  maxUncompressedBytes: 2 * 1024 ** 3,
+  maxInflateRatio: 50,
+  ratioExemptBytes: 16 * 1024 ** 2,
+} as const satisfies Required<ZipLimits>;
+
+/** How many bytes a zip of `zipBytes` may inflate to under `limits`, and which limit decides it. */
+export function inflateBudget(zipBytes: number, limits: ZipLimits = DEFAULT_ZIP_LIMITS): InflateBudget {
+  const ratio = limits.maxInflateRatio ?? DEFAULT_ZIP_LIMITS.maxInflateRatio;
+  const exempt = limits.ratioExemptBytes ?? DEFAULT_ZIP_LIMITS.ratioExemptBytes;
+  const byRatio = Math.max(exempt, ratio * zipBytes);
+  return byRatio < limits.maxUncompressedBytes
+    ? {
+        bytes: byRatio,
+        reason: `the limit for a zip of ${zipBytes} bytes (${ratio} inflated bytes per zip byte, at least ${exempt})`,
+      }
+    : { bytes: limits.maxUncompressedBytes, reason: `the ${limits.maxUncompressedBytes}-byte limit for a whole zip` };
+}
+
+/** What `inflateBudget` allows, and the words that say which limit it is. */
+export interface InflateBudget {
+  bytes: number;
+  reason: string;
+}
 
 /** One entry of a zip's central directory. */
 export interface ZipEntryInfo {
@@ -36,6 +78,8 @@ export interface ZipInspection {
   h1?: string;
   /** The zip's size in bytes (0 when it could not be opened). */
   size: number;
+  /** Bytes inflated to check it: never more than `inflateBudget` allows (a bomb is stopped, not inflated). */
+  inflatedBytes: number;
   entries: ZipEntryInfo[];
   /** The `terraform-provider-NAME*` entry at the root and what its header says. */
   binary?: { name: string } & Partial<BinaryPlatform>;
@@ -65,6 +109,7 @@ export async function inspectZip(path: string, options: InspectZipOptions): Prom
     sha256,
     zh: formatZh(sha256),
     size: read.size,
+    inflatedBytes: read.inflatedBytes,
     entries: read.entries,
     problems: read.problems,
   };
@@ -82,12 +127,13 @@ interface ReadResult {
   problems: Problem[];
   binary?: ZipInspection['binary'];
   size: number;
+  inflatedBytes: number;
   complete: boolean;
 }
 
 async function readEntries(path: string, options: InspectZipOptions, file: string): Promise<ReadResult> {
   const limits = options.limits ?? DEFAULT_ZIP_LIMITS;
-  const result: ReadResult = { entries: [], hashed: [], problems: [], size: 0, complete: false };
+  const result: ReadResult = { entries: [], hashed: [], problems: [], size: 0, inflatedBytes: 0, complete: false };
   const problem = (code: ProblemCode, message: string) => result.problems.push(createProblem(code, message, { file }));
   let zip: yauzl.ZipFile;
   try {
@@ -108,7 +154,8 @@ async function readEntries(path: string, options: InspectZipOptions, file: strin
     );
     return result;
   }
-  const budget = { left: limits.maxUncompressedBytes, limits };
+  const allowed = inflateBudget(zip.fileSize, limits);
+  const budget: Budget = { left: allowed.bytes, allowed, used: 0 };
   try {
     for await (const entry of iterateEntries(zip)) {
       const name = decodeName(entry);
@@ -143,8 +190,16 @@ async function readEntries(path: string, options: InspectZipOptions, file: strin
       problem('ZIP_INVALID', `${file} is damaged (${(error as Error).message}); repackage it with \`signet package\`.`);
   } finally {
     zip.close();
+    result.inflatedBytes = budget.used;
   }
   return result;
+}
+
+/** What is left of a zip's inflate budget; `used` counts every byte inflated, including a refused entry's. */
+interface Budget {
+  left: number;
+  used: number;
+  allowed: InflateBudget;
 }
 
 /** Thrown while inflating, so a bomb is stopped after at most the budget's bytes, never buffered. */
@@ -281,15 +336,16 @@ async function hashEntry(
   zip: yauzl.ZipFile,
   entry: yauzl.Entry,
   keepHeader: boolean,
-  budget: { left: number; limits: ZipLimits },
+  budget: Budget,
   file: string,
 ): Promise<{ sha256: string; header: Buffer }> {
   const name = decodeName(entry);
   if (entry.uncompressedSize > budget.left) {
+    // Refused from the header, before inflating a byte: an honest bomb costs nothing.
     throw tooLarge(
       file,
       name,
-      `declares ${entry.uncompressedSize} bytes, over the ${budget.limits.maxUncompressedBytes}-byte limit for the whole zip`,
+      `declares ${entry.uncompressedSize} bytes, which with the entries before it is over ${budget.allowed.reason}: ${budget.allowed.bytes} bytes`,
     );
   }
   const stream = await new Promise<Readable>((resolve, reject) =>
@@ -302,6 +358,7 @@ async function hashEntry(
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       size += chunk.length;
+      budget.used += chunk.length;
       // Counted here rather than trusted from the headers: a bomb declares a few bytes and inflates to gigabytes.
       if (size > entry.uncompressedSize)
         throw tooLarge(file, name, `inflates past the ${entry.uncompressedSize} bytes its header declares`);

@@ -3,3 +3,4 @@ export { writeExampleProject, type ExampleProject, type ExampleProjectOptions } 
 export { createFakeExecutable } from './fake-executable';
 export { renameZipEntry } from './rename-zip-entry';
 export { deflatedZeros, writeRawZip, type RawZipEntry } from './raw-zip';
+export { writeSignedRelease, type SignedRelease } from './signed-release';
