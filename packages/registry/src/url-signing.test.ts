@@ -26,6 +26,28 @@ describe('createUrlSigner', () => {
     expect(createUrlSigner(randomBytes(32)).verify(path, q)).toBe(false);
   });
 
+  it('accepts exactly one spelling of a signature: base64url, unpadded, 43 characters', () => {
+    const q = query(signer.sign(path));
+    const signature = q.signature!;
+    const bytes = Buffer.from(signature, 'base64url');
+    // The last character carries two unused bits: another character there decodes to the same 32 bytes.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const sameBytes = `${signature.slice(0, -1)}${alphabet[alphabet.indexOf(signature.at(-1)!) ^ 1]}`;
+    expect(Buffer.from(sameBytes, 'base64url')).toEqual(bytes);
+    for (const variant of [
+      `${signature}=`,
+      `${signature}!`,
+      `${signature}==`,
+      ` ${signature}`,
+      bytes.toString('base64'),
+      bytes.toString('hex'),
+      sameBytes,
+    ]) {
+      expect(signer.verify(path, { ...q, signature: variant }), variant).toBe(false);
+    }
+    expect(signer.verify(path, q)).toBe(true);
+  });
+
   it('refuses a short secret', () => {
     expect(() => createUrlSigner(randomBytes(8))).toThrow(/32 bytes/);
   });

@@ -1,5 +1,7 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 
+import { LRUCache } from 'lru-cache';
+
 import type { MetadataStore } from '../storage/metadata-store';
 import type { TokenRecord, TokenRole } from '../storage/records';
 import { HttpError } from './errors';
@@ -19,8 +21,10 @@ export type Permission = TokenRole;
 const RANK: Record<TokenRole, number> = { read: 0, publish: 1, admin: 2 };
 const TOKEN_PREFIX = 'signet_';
 // A stored token is looked up on every private read; revocation in this process clears the cache at once, the TTL
-// bounds how long another replica keeps honouring a revoked token.
+// bounds how long another replica keeps honouring a revoked token. Only tokens the store knows are kept, in an LRU:
+// a stream of made-up tokens costs a store lookup each, never memory.
 const CACHE_TTL_MS = 5_000;
+const DEFAULT_MAX_CACHED_TOKENS = 1_000;
 
 /** A new token's secret: shown once to its creator, stored only as its SHA-256. */
 export function createTokenSecret(): string {
@@ -42,9 +46,24 @@ export interface Authenticator {
   invalidate(): void;
 }
 
-export function createAuthenticator(metadata: MetadataStore, adminToken: string | undefined): Authenticator {
+export interface AuthenticatorOptions {
+  /** Stored tokens kept in memory (an LRU, each for 5 s at most). Default 1,000. */
+  maxCachedTokens?: number;
+}
+
+/**
+ * Resolves `Authorization: Bearer …` to a principal: the admin token given, or a stored token found by the SHA-256 of
+ * its secret.
+ */
+export function createAuthenticator(
+  metadata: MetadataStore,
+  adminToken: string | undefined,
+  options: AuthenticatorOptions = {},
+): Authenticator {
   const adminHash = adminToken ? createHash('sha256').update(adminToken).digest() : undefined;
-  const cache = new Map<string, { token: TokenRecord | undefined; at: number }>();
+  const cache = new LRUCache<string, { token: TokenRecord; at: number }>({
+    max: options.maxCachedTokens ?? DEFAULT_MAX_CACHED_TOKENS,
+  });
   return {
     async authenticate(header) {
       if (header === undefined || header === '') return undefined;
@@ -60,24 +79,25 @@ export function createAuthenticator(metadata: MetadataStore, adminToken: string 
       const hex = hash.toString('hex');
       let entry = cache.get(hex);
       if (!entry || Date.now() - entry.at > CACHE_TTL_MS) {
-        entry = { token: await metadata.findTokenBySecretHash(hex), at: Date.now() };
-        if (cache.size > 10_000) cache.clear();
-        cache.set(hex, entry);
+        const at = Date.now();
+        const found = await metadata.findTokenBySecretHash(hex);
+        entry = found && { token: found, at };
+        if (entry) cache.set(hex, entry);
+        else cache.delete(hex);
       }
-      const token = entry.token;
-      if (!token || token.revokedAt !== undefined) {
-        throw new HttpError(
-          403,
-          'TOKEN_INVALID',
-          'The bearer token is unknown or revoked; ask an admin for a new one.',
-        );
-      }
-      return { role: token.role, namespaces: token.namespaces, tokenId: token.id };
+      return principalOf(entry?.token);
     },
     invalidate() {
       cache.clear();
     },
   };
+}
+
+function principalOf(token: TokenRecord | undefined): Principal {
+  if (!token || token.revokedAt !== undefined) {
+    throw new HttpError(403, 'TOKEN_INVALID', 'The bearer token is unknown or revoked; ask an admin for a new one.');
+  }
+  return { role: token.role, namespaces: token.namespaces, tokenId: token.id };
 }
 
 /** True when `principal` may do `permission` in `namespace` (or globally, for admin-only actions). */

@@ -1,14 +1,23 @@
 import { Readable } from 'node:stream';
 
+import { isValidNamespace, isValidProviderName } from '@signet/core';
 import type { Context, Env, Hono } from 'hono';
 import parseRange from 'range-parser';
 
 import type { DownloadResponse, PreparedRelease } from '../prepare-release';
 import type { BlobStore } from '../storage/blob-store';
 import type { UrlSigner } from '../url-signing';
-import { requirePermission, type Authenticator } from './auth';
+import { requirePermission, type Authenticator, type Principal } from './auth';
 import { HttpError } from './errors';
-import { readDownloadJson, type ProviderView, type ReadModel } from './read-model';
+import {
+  isArtifactOf,
+  isExactVersion,
+  isProviderAddress,
+  parseMirrorFile,
+  parsePlatformSegments,
+  type MirrorFile,
+} from './read-path';
+import { readDownloadJson, type ProviderView, type ReadModel, type VersionView } from './read-model';
 
 export interface ProtocolDeps {
   readModel: ReadModel;
@@ -17,35 +26,44 @@ export interface ProtocolDeps {
   signer: UrlSigner;
 }
 
+/** What the protocol routes leave in the context: who called, for the access log. */
+export type ProtocolEnv = { Variables: { principal: Principal | undefined } };
+
 const DISCOVERY = JSON.stringify({ 'providers.v1': '/v1/providers/' });
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
 
 /**
  * The read side terraform and tofu talk to (terraform-protocol.md): service discovery, the Provider Registry
  * Protocol, the Network Mirror Protocol and the file downloads both point at. Every answer comes from the read
- * model; private namespaces need a `read` token on the JSON routes and a signed URL (or the token) on files.
+ * model. Names are checked (read-path.ts) before any lookup. Under a private namespace the caller's rights are
+ * checked before anything below the namespace is looked at: without a token every such path is the same 401, with
+ * a token lacking rights the same 403, whether or not the provider, version or file exists.
  */
-export function mountProtocolRoutes<E extends Env>(app: Hono<E>, deps: ProtocolDeps): void {
-  const { readModel } = deps;
-
+export function mountProtocolRoutes(app: Hono<ProtocolEnv>, deps: ProtocolDeps): void {
   app.get('/.well-known/terraform.json', () => new Response(DISCOVERY, { headers: JSON_HEADERS }));
 
   app.get('/v1/providers/:ns/:type/versions', async (c) => {
-    const view = await readable(c, deps, c.req.param('ns'), c.req.param('type'));
+    const { ns, type } = c.req.param();
+    const view = await readable(c, deps, ns, () => (isValidProviderName(type) ? { type } : undefined));
     return new Response(view.versionsJson, { headers: JSON_HEADERS });
   });
 
   app.get('/v1/providers/:ns/:type/:version/download/:os/:arch', async (c) => {
     const { ns, type, version, os, arch } = c.req.param();
-    const view = await readable(c, deps, ns, type);
+    const platform = parsePlatformSegments(os, arch);
+    const view = await readable(c, deps, ns, () =>
+      isValidProviderName(type) && isExactVersion(version) && platform !== undefined ? { type } : undefined,
+    );
     const found = view.versions.get(version);
-    const json = found && readDownloadJson(found, `${os}_${arch}`);
+    const download = platform === undefined ? undefined : found?.downloads.get(platform);
     // 404 is what terraform turns into "does not have a package available for your current platform".
-    if (!found || json === undefined) throw notFound(`${ns}/${type} ${version} has no package for ${os}_${arch}.`);
+    if (!found || !download || platform === undefined) {
+      throw notFound(`${ns}/${type} ${version} has no package for ${JSON.stringify(`${os}_${arch}`)}.`);
+    }
     const body =
       view.visibility === 'private'
-        ? JSON.stringify(signDownload(found.prepared.downloads[`${os}_${arch}`]!, deps.signer))
-        : json;
+        ? JSON.stringify(signDownload(download, deps.signer))
+        : (readDownloadJson(found, platform) as string);
     return new Response(body, { headers: JSON_HEADERS });
   });
 
@@ -53,28 +71,33 @@ export function mountProtocolRoutes<E extends Env>(app: Hono<E>, deps: ProtocolD
   // registry's providers under any name (terraform-protocol.md §3), so a port-less name can be used.
   app.get('/mirror/:host/:ns/:type/:file', async (c) => {
     const { ns, type, file } = c.req.param();
-    const view = await readable(c, deps, ns, type);
-    const json = readMirrorJson(view, file);
+    const mirrorFile = parseMirrorFile(file);
+    const view = await readable(c, deps, ns, () =>
+      isValidProviderName(type) && mirrorFile !== undefined ? { type } : undefined,
+    );
+    const json = mirrorFile && readMirrorJson(view, mirrorFile);
     if (json === undefined) throw notFound(`${ns}/${type} has no mirror document ${JSON.stringify(file)}.`);
-    const version = file === 'index.json' ? undefined : view.versions.get(file.slice(0, -'.json'.length));
-    const body =
-      version && view.visibility === 'private' ? JSON.stringify(signMirror(version.prepared, deps.signer)) : json;
+    const version = mirrorFile?.kind === 'version' ? view.versions.get(mirrorFile.version) : undefined;
+    const body = version && view.visibility === 'private' ? JSON.stringify(signMirror(version, deps.signer)) : json;
     return new Response(body, { headers: JSON_HEADERS });
   });
 
   app.on(['GET', 'HEAD'], '/v1/files/:ns/:type/:version/:file', async (c) => {
     const { ns, type, version, file } = c.req.param();
-    const view = await readModel.provider(ns, type);
-    const stored = view?.versions.get(version)?.prepared.files[file];
-    if (!view || !stored) throw notFound(`No published file ${ns}/${type} ${version} ${file}.`);
-    if (view.visibility === 'private') {
+    const missing = () => notFound(`No published file ${JSON.stringify(`${ns}/${type} ${version} ${file}`)}.`);
+    if (!isValidNamespace(ns)) throw missing();
+    const visibility = await deps.readModel.namespace(ns);
+    if (visibility === undefined) throw missing();
+    if (visibility === 'private') {
+      // A signed URL is the grant terraform carries (it never sends its token here); the signature covers the path.
       const path = new URL(c.req.url).pathname;
       const signed = deps.signer.verify(path, { expires: c.req.query('expires'), signature: c.req.query('signature') });
-      if (!signed) {
-        const principal = await deps.auth.authenticate(c.req.header('authorization'));
-        requirePermission(principal, 'read', ns);
-      }
+      if (!signed) await authorizeRead(c, deps, ns);
     }
+    if (!isValidProviderName(type) || !isExactVersion(version) || !isArtifactOf(file, type, version)) throw missing();
+    const view = await deps.readModel.provider(ns, type);
+    const stored = view?.versions.get(version)?.files.get(file);
+    if (!view || !stored) throw missing();
     return serveBlob(c, deps.blobs, file, stored, view.visibility === 'public');
   });
 }
@@ -82,52 +105,74 @@ export function mountProtocolRoutes<E extends Env>(app: Hono<E>, deps: ProtocolD
 /**
  * The hot reads (versions, download JSON, mirror JSON) of public providers whose view is loaded, answered from a
  * bare path (no query, nothing percent-encoded) without building a Request or a Response: node-server.ts tries it
- * before handing a GET to the app. `undefined` for anything else (other paths, private or unknown providers, a view
- * not loaded yet or stale), which the app then answers; for what it does answer, the app gives the same bytes.
+ * before handing a GET to the app. `undefined` for anything else (other paths, names the app refuses, private or
+ * unknown providers, a view not loaded yet or stale), which the app then answers; for what it does answer, the app
+ * gives the same bytes. It checks names with the same read-path.ts rules as the routes above.
  */
 export function createFastReads(readModel: ReadModel): (path: string) => string | undefined {
   const publicView = (ns: string, type: string) => {
+    if (!isProviderAddress(ns, type)) return undefined;
     const view = readModel.peek(ns, type);
     return view?.visibility === 'public' ? view : undefined;
   };
   return (path) => {
     const segments = path.split('/');
     if (segments[0] !== '' || segments.slice(1).includes('')) return undefined;
-    const [, root, providers, ns, type, fifth, sixth, os, arch] = segments as (string | undefined)[];
-    if (root === 'v1' && providers === 'providers' && ns && type) {
-      if (segments.length === 6 && fifth === 'versions') return publicView(ns, type)?.versionsJson;
-      if (segments.length !== 9 || sixth !== 'download' || !fifth) return undefined;
-      const version = publicView(ns, type)?.versions.get(fifth);
-      return version && readDownloadJson(version, `${os}_${arch}`);
+    const [, root, second, third, fourth, fifth, sixth, seventh, eighth] = segments as (string | undefined)[];
+    if (root === 'v1' && second === 'providers' && third && fourth) {
+      // /v1/providers/:ns/:type/versions
+      if (segments.length === 6 && fifth === 'versions') return publicView(third, fourth)?.versionsJson;
+      // /v1/providers/:ns/:type/:version/download/:os/:arch
+      if (segments.length !== 9 || sixth !== 'download' || !fifth || !isExactVersion(fifth)) return undefined;
+      const platform = parsePlatformSegments(seventh!, eighth!);
+      const version = platform && publicView(third, fourth)?.versions.get(fifth);
+      return version && platform && readDownloadJson(version, platform);
     }
     // /mirror/:host/:ns/:type/:file
     if (root === 'mirror' && segments.length === 6) {
-      const view = publicView(segments[3]!, segments[4]!);
-      return view && readMirrorJson(view, segments[5]!);
+      const mirrorFile = parseMirrorFile(fifth!);
+      const view = mirrorFile && publicView(third!, fourth!);
+      return view && mirrorFile && readMirrorJson(view, mirrorFile);
     }
     return undefined;
   };
 }
 
 /** `index.json` or `<version>.json` of the network mirror, as a public namespace serves it. */
-function readMirrorJson(view: ProviderView, file: string): string | undefined {
-  if (file === 'index.json') return view.mirrorIndexJson;
-  return file.endsWith('.json') ? view.versions.get(file.slice(0, -'.json'.length))?.mirrorJson : undefined;
+function readMirrorJson(view: ProviderView, file: MirrorFile): string | undefined {
+  return file.kind === 'index' ? view.mirrorIndexJson : view.versions.get(file.version)?.mirrorJson;
 }
 
-/** The provider's view, after checking the caller may read it. 404 for unknown providers, 401/403 for private. */
-async function readable<E extends Env>(
-  c: Context<E>,
+/**
+ * The provider's view, once the caller may see it. The order is what keeps a private namespace closed: the
+ * namespace name, then its visibility and the caller's rights, and only then the names below it (`below` returns
+ * the type when they are valid) and the lookup. 404 for anything unknown; 401/403 for any path of a private
+ * namespace without read rights.
+ */
+async function readable(
+  c: Context<ProtocolEnv>,
   deps: ProtocolDeps,
   ns: string,
-  type: string,
+  below: () => { type: string } | undefined,
 ): Promise<ProviderView> {
-  const view = await deps.readModel.provider(ns, type);
-  if (view?.visibility === 'private') {
-    requirePermission(await deps.auth.authenticate(c.req.header('authorization')), 'read', ns);
-  }
-  if (!view) throw notFound(`No provider ${ns}/${type} on this registry.`);
+  const missing = () => notFound(`No such provider, version or document under ${JSON.stringify(ns)} on this registry.`);
+  if (!isValidNamespace(ns)) throw missing();
+  const visibility = await deps.readModel.namespace(ns);
+  if (visibility === undefined) throw missing();
+  if (visibility === 'private') await authorizeRead(c, deps, ns);
+  const names = below();
+  if (!names) throw missing();
+  const view = await deps.readModel.provider(ns, names.type);
+  if (!view) throw missing();
+  if (view.visibility === 'private' && visibility === 'public') await authorizeRead(c, deps, ns);
   return view;
+}
+
+/** Throws 401 without a token and 403 for a token without `read` in `ns`; notes the caller for the access log. */
+async function authorizeRead(c: Context<ProtocolEnv>, deps: ProtocolDeps, ns: string): Promise<void> {
+  const principal = await deps.auth.authenticate(c.req.header('authorization'));
+  c.set('principal', principal);
+  requirePermission(principal, 'read', ns);
 }
 
 function notFound(message: string): HttpError {
@@ -143,9 +188,9 @@ function signDownload(download: DownloadResponse, signer: UrlSigner): DownloadRe
   };
 }
 
-function signMirror(prepared: PreparedRelease, signer: UrlSigner): PreparedRelease['mirror'] {
+function signMirror(version: VersionView, signer: UrlSigner): PreparedRelease['mirror'] {
   const archives = Object.fromEntries(
-    Object.entries(prepared.mirror.archives).map(([platform, a]) => [platform, { ...a, url: signer.sign(a.url) }]),
+    [...version.archives].map(([platform, a]) => [platform, { ...a, url: signer.sign(a.url) }]),
   );
   return { archives };
 }

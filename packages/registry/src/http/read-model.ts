@@ -1,14 +1,20 @@
+import { LRUCache } from 'lru-cache';
 import semver from 'semver';
 
-import type { PreparedRelease } from '../prepare-release';
+import type { DownloadResponse, MirrorArchive, PreparedRelease } from '../prepare-release';
 import type { MetadataStore } from '../storage/metadata-store';
 import type { NamespaceVisibility } from '../storage/records';
 
-/** One published version as the read side serves it. */
+/** One published version as the read side serves it. Request values index only its Maps, never an object. */
 export interface VersionView {
   version: string;
   yanked: boolean;
-  prepared: PreparedRelease;
+  /** The download response of each `os_arch`, with root-relative file URLs. */
+  downloads: ReadonlyMap<string, DownloadResponse>;
+  /** The mirror archive of each `os_arch`. */
+  archives: ReadonlyMap<string, MirrorArchive>;
+  /** Every file of the version by name: what the file routes serve. */
+  files: ReadonlyMap<string, { sha256: string; size: number }>;
   /** Pre-serialised `<version>.json` of the network mirror (public namespaces). */
   mirrorJson: string;
   /** Pre-serialised download JSON per `os_arch` (public namespaces), filled on first use by `readDownloadJson`. */
@@ -23,11 +29,15 @@ export interface ProviderView {
   /** The network mirror's `index.json`. */
   mirrorIndexJson: string;
   /** Published versions, yanked ones included (a pinned download still works; only listings drop them). */
-  versions: Map<string, VersionView>;
+  versions: ReadonlyMap<string, VersionView>;
   loadedAt: number;
+  /** What the view costs in memory, roughly: its strings plus what download JSON may still add. */
+  bytes: number;
 }
 
 export interface ReadModel {
+  /** The namespace's visibility; `undefined` for an unknown namespace. */
+  namespace(namespace: string): Promise<NamespaceVisibility | undefined>;
   /** `undefined` for an unknown namespace or provider. */
   provider(namespace: string, type: string): Promise<ProviderView | undefined>;
   /** The view if it is loaded and fresh, else `undefined` (without loading it): for answers that cannot wait. */
@@ -36,52 +46,86 @@ export interface ReadModel {
   invalidate(namespace: string, type: string): void;
 }
 
+/** How much the read model keeps. Every cache is an LRU bounded in entries, and the views in bytes too. */
+export interface ReadModelLimits {
+  /** Provider views kept. Default 1,000. */
+  maxViews?: number;
+  /** Total (estimated) bytes of the kept views. Default 64 MiB; a larger single view is served but not kept. */
+  maxViewBytes?: number;
+  /** Namespaces whose visibility is kept. Default 10,000 (names are at most 64 characters). */
+  maxNamespaces?: number;
+}
+
+export const DEFAULT_READ_MODEL_LIMITS: Required<ReadModelLimits> = {
+  maxViews: 1_000,
+  maxViewBytes: 64 * 1024 ** 2,
+  maxNamespaces: 10_000,
+};
+
 /**
  * The read side's cache: a versions, download or mirror read is a map lookup and a write of prepared bytes. The
  * views are rebuilt from the store on the first read after a change in this process; `ttlMs` bounds how stale a
- * view can be when other processes (replicas) write to the same store.
+ * view can be when other processes (replicas) write to the same store. Only what exists is kept (an unknown
+ * name costs a store lookup, never memory), and callers pass only names that pass read-path.ts.
  */
-export function createReadModel(metadata: MetadataStore, ttlMs = 5_000): ReadModel {
-  const views = new Map<string, Promise<ProviderView | undefined>>();
-  // The settled views of `views`, for `peek`; a load that an invalidation overtook never lands here.
-  const ready = new Map<string, ProviderView>();
+export function createReadModel(metadata: MetadataStore, ttlMs = 5_000, limits: ReadModelLimits = {}): ReadModel {
+  const { maxViews, maxViewBytes, maxNamespaces } = { ...DEFAULT_READ_MODEL_LIMITS, ...limits };
+  const fresh = (loadedAt: number) => Date.now() - loadedAt <= ttlMs;
+  const views = new LRUCache<string, ProviderView>({
+    max: maxViews,
+    maxSize: maxViewBytes,
+    sizeCalculation: (view) => Math.max(1, view.bytes),
+  });
+  // Loads in flight, one per provider; bounded by the requests in flight. An invalidation drops the entry, so a
+  // load it overtook never lands in `views`.
+  const loading = new Map<string, Promise<ProviderView | undefined>>();
+  const namespaces = new LRUCache<string, { visibility: NamespaceVisibility; loadedAt: number }>({
+    max: maxNamespaces,
+  });
   return {
-    async provider(namespace, type) {
-      const key = `${namespace}/${type}`;
-      let pending = views.get(key);
-      if (pending) {
-        const view = await pending;
-        if (view === undefined || Date.now() - view.loadedAt <= ttlMs) return view;
-        if (views.get(key) === pending) views.delete(key);
-        pending = undefined;
+    async namespace(name) {
+      const cached = namespaces.get(name);
+      if (cached && fresh(cached.loadedAt)) return cached.visibility;
+      const loadedAt = Date.now();
+      const record = await metadata.getNamespace(name);
+      if (!record) {
+        namespaces.delete(name);
+        return undefined;
       }
-      pending = load(metadata, namespace, type);
-      views.set(key, pending);
+      namespaces.set(name, { visibility: record.visibility, loadedAt });
+      return record.visibility;
+    },
+    provider(namespace, type) {
+      const key = `${namespace}/${type}`;
+      const cached = views.get(key);
+      if (cached && fresh(cached.loadedAt)) return Promise.resolve(cached);
+      const inFlight = loading.get(key);
+      if (inFlight) return inFlight;
+      const pending = loadView(metadata, namespace, type);
+      loading.set(key, pending);
       pending.then(
         (view) => {
-          if (views.get(key) !== pending) return;
-          if (view) ready.set(key, view);
-          else {
-            views.delete(key);
-            ready.delete(key);
-          }
+          if (loading.get(key) !== pending) return;
+          loading.delete(key);
+          if (view) views.set(key, view);
+          else views.delete(key);
         },
-        () => views.get(key) === pending && views.delete(key),
+        () => loading.get(key) === pending && loading.delete(key),
       );
       return pending;
     },
     peek(namespace, type) {
-      const view = ready.get(`${namespace}/${type}`);
-      return view && Date.now() - view.loadedAt <= ttlMs ? view : undefined;
+      const view = views.get(`${namespace}/${type}`);
+      return view && fresh(view.loadedAt) ? view : undefined;
     },
     invalidate(namespace, type) {
+      loading.delete(`${namespace}/${type}`);
       views.delete(`${namespace}/${type}`);
-      ready.delete(`${namespace}/${type}`);
     },
   };
 }
 
-async function load(metadata: MetadataStore, namespace: string, type: string): Promise<ProviderView | undefined> {
+async function loadView(metadata: MetadataStore, namespace: string, type: string): Promise<ProviderView | undefined> {
   const loadedAt = Date.now();
   const [ns, provider] = await Promise.all([metadata.getNamespace(namespace), metadata.getProvider(namespace, type)]);
   if (!ns || !provider) return undefined;
@@ -91,39 +135,50 @@ async function load(metadata: MetadataStore, namespace: string, type: string): P
   const versions = new Map<string, VersionView>();
   const listed: unknown[] = [];
   const warnings: string[] = [];
-  const mirrorIndex: Record<string, object> = {};
+  const mirrorIndex = new Map<string, object>();
+  let bytes = 0;
   for (const record of published) {
     const prepared = record.prepared as PreparedRelease;
-    versions.set(record.version, {
-      version: record.version,
-      yanked: record.yanked,
-      prepared,
-      mirrorJson: JSON.stringify(prepared.mirror),
-      downloadJson: new Map(),
-    });
+    const view = createVersionView(record.version, record.yanked, prepared);
+    versions.set(record.version, view);
+    // The maps hold the stored objects; download JSON may add about as much again.
+    bytes += view.mirrorJson.length + 3 * JSON.stringify([prepared.downloads, prepared.files]).length;
     if (record.yanked) continue;
     listed.push({ version: record.version, protocols: prepared.protocols, platforms: prepared.platforms });
-    mirrorIndex[record.version] = {};
+    mirrorIndex.set(record.version, {});
     if (record.deprecation !== undefined) {
       warnings.push(`Version ${record.version} of ${namespace}/${type} is deprecated: ${record.deprecation}`);
     }
   }
   const versionsBody: Record<string, unknown> = { versions: listed };
   if (warnings.length > 0) versionsBody.warnings = warnings;
+  const versionsJson = JSON.stringify(versionsBody);
+  const mirrorIndexJson = JSON.stringify({ versions: Object.fromEntries(mirrorIndex) });
+  bytes += versionsJson.length + mirrorIndexJson.length;
+  return { visibility: ns.visibility, versionsJson, mirrorIndexJson, versions, loadedAt, bytes };
+}
+
+function createVersionView(version: string, yanked: boolean, prepared: PreparedRelease): VersionView {
+  // The stored records are plain objects; Object.entries reads own properties only, so `constructor` or
+  // `__proto__` never become keys of these maps.
   return {
-    visibility: ns.visibility,
-    versionsJson: JSON.stringify(versionsBody),
-    mirrorIndexJson: JSON.stringify({ versions: mirrorIndex }),
-    versions,
-    loadedAt,
+    version,
+    yanked,
+    downloads: new Map(Object.entries(prepared.downloads)),
+    archives: new Map(Object.entries(prepared.mirror.archives)),
+    files: new Map(Object.entries(prepared.files)),
+    mirrorJson: JSON.stringify(prepared.mirror),
+    downloadJson: new Map(),
   };
 }
 
 /** The download JSON of `platform` (`os_arch`) as a public namespace serves it; `undefined` when there is none. */
 export function readDownloadJson(version: VersionView, platform: string): string | undefined {
   let json = version.downloadJson.get(platform);
-  if (json === undefined && Object.hasOwn(version.prepared.downloads, platform)) {
-    json = JSON.stringify(version.prepared.downloads[platform]);
+  if (json === undefined) {
+    const download = version.downloads.get(platform);
+    if (download === undefined) return undefined;
+    json = JSON.stringify(download);
     version.downloadJson.set(platform, json);
   }
   return json;

@@ -1,0 +1,43 @@
+// Attack: one signed file URL of a private namespace written many ways. Node's base64 decoder takes padding, the
+// `+/` alphabet and trailing junk, so `signature=…=` or `…!` or the standard-alphabet spelling verified as well.
+// Exactly one spelling is accepted: base64url without padding, the exact length, compared as text.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { openPublishedRegistry, type PublishedRegistry } from './published-registry';
+
+let registry: PublishedRegistry;
+let signedUrl: URL;
+beforeAll(async () => {
+  registry = await openPublishedRegistry();
+  const res = await registry.call('GET', '/v1/providers/corp/secret/1.0.0/download/linux/amd64', {
+    token: registry.readToken,
+  });
+  signedUrl = new URL((await res.json()).download_url as string, 'http://registry');
+});
+afterAll(async () => {
+  await registry?.close();
+});
+
+function withSignature(signature: string): string {
+  const url = new URL(signedUrl);
+  url.searchParams.set('signature', signature);
+  return `${url.pathname}${url.search}`;
+}
+
+describe('security: a signed URL verifies in one spelling only', () => {
+  it('downloads with the signature as issued', async () => {
+    expect((await registry.call('GET', `${signedUrl.pathname}${signedUrl.search}`, { token: null })).status).toBe(200);
+  });
+
+  it('refuses the same signature padded, suffixed or in the + / alphabet', async () => {
+    const signature = signedUrl.searchParams.get('signature')!;
+    const bytes = Buffer.from(signature, 'base64url');
+    const variants = [`${signature}=`, `${signature}!`, `${signature}==`, `${signature}.`, bytes.toString('base64')];
+    // The standard alphabet differs only where the bytes give `-` or `_`; with padding it differs always.
+    for (const variant of variants) {
+      expect(Buffer.from(variant, 'base64')).toEqual(bytes); // the same bytes, so a decode-then-compare would pass
+      const res = await registry.call('GET', withSignature(variant), { token: null });
+      expect(res.status, variant).toBe(401);
+    }
+  });
+});
