@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { DEFAULT_ZIP_LIMITS, type ZipLimits } from '@signet/core';
+import type { ZipLimits } from '@signet/core';
 import { bodyLimit } from 'hono/body-limit';
 
 import { createAuthenticator, type Principal } from './http/auth';
@@ -11,6 +11,11 @@ import { createFastReads, mountProtocolRoutes } from './http/protocol-routes';
 import { createReadModel } from './http/read-model';
 import type { BlobStore } from './storage/blob-store';
 import type { MetadataStore } from './storage/metadata-store';
+import {
+  createDraftServiceDeps,
+  DEFAULT_DRAFT_QUOTA_BYTES,
+  DEFAULT_MAX_FILE_BYTES,
+} from './services/draft-service-deps';
 import { createUrlSigner } from './url-signing';
 
 export interface RegistryAppOptions {
@@ -22,8 +27,14 @@ export interface RegistryAppOptions {
   urlSigningSecret?: Uint8Array | undefined;
   /** How long a signed file URL stays valid. Default one hour. */
   urlTtlSeconds?: number | undefined;
-  /** Largest file an upload may send. Default 1 GiB. */
+  /** Largest zip an upload may send (SHA256SUMS: 1 MiB, .sig and manifest: 64 KiB, fixed). Default 1 GiB. */
   maxFileBytes?: number | undefined;
+  /** Most bytes the drafts of one namespace may hold together; an upload past it gets 413. Default 10 GiB. */
+  draftQuotaBytes?: number | undefined;
+  /** Validations (draft reports, publishes) run at once; default 2. More wait, up to `maxQueuedValidations`. */
+  maxConcurrentValidations?: number | undefined;
+  /** Validations that may wait for a turn; beyond it a request gets 503 with Retry-After. Default 16. */
+  maxQueuedValidations?: number | undefined;
   zipLimits?: ZipLimits | undefined;
   /** How stale the read model may be when other processes share the store. Default 5 s. */
   readCacheTtlMs?: number | undefined;
@@ -31,7 +42,7 @@ export interface RegistryAppOptions {
   onError?: ((error: unknown, request: Request) => void) | undefined;
 }
 
-export const DEFAULT_MAX_FILE_BYTES = 1024 ** 3;
+export { DEFAULT_DRAFT_QUOTA_BYTES, DEFAULT_MAX_FILE_BYTES };
 const JSON_BODY_LIMIT = 1024 * 1024;
 
 export type RegistryApp = OpenAPIHono<{ Variables: { principal: Principal | undefined } }> & {
@@ -59,7 +70,8 @@ export function createRegistryApp(options: RegistryAppOptions): RegistryApp {
         0,
         1,
         ...result.error.issues.map((issue) => ({
-          code: 'REQUEST_INVALID',
+          // Path names checked against terraform's rules carry their own code (api-kit.ts).
+          code: issue.code === 'custom' && issue.params?.code === 'NAME_INVALID' ? 'NAME_INVALID' : 'REQUEST_INVALID',
           message: `${result.target}${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue.message}`,
         })),
       );
@@ -93,12 +105,16 @@ export function createRegistryApp(options: RegistryAppOptions): RegistryApp {
 
   mountProtocolRoutes(app, { readModel, blobs: options.blobs, auth, signer });
   mountApiRoutes(app, {
-    metadata: options.metadata,
-    blobs: options.blobs,
+    ...createDraftServiceDeps({
+      metadata: options.metadata,
+      blobs: options.blobs,
+      zipLimits: options.zipLimits,
+      maxFileBytes: options.maxFileBytes,
+      draftQuotaBytes: options.draftQuotaBytes,
+      validations: { maxConcurrent: options.maxConcurrentValidations, maxQueued: options.maxQueuedValidations },
+    }),
     auth,
     readModel,
-    maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
-    zipLimits: options.zipLimits ?? DEFAULT_ZIP_LIMITS,
   });
   return Object.assign(app, { fastRead: createFastReads(readModel) });
 }

@@ -2,7 +2,13 @@
 // serves it, local TLS, and the storage backends. This file is the package's whole public surface.
 
 // The app and its server
-export { createRegistryApp, DEFAULT_MAX_FILE_BYTES, type RegistryApp, type RegistryAppOptions } from './app';
+export {
+  createRegistryApp,
+  DEFAULT_DRAFT_QUOTA_BYTES,
+  DEFAULT_MAX_FILE_BYTES,
+  type RegistryApp,
+  type RegistryAppOptions,
+} from './app';
 export { startServer, type RunningServer, type StartServerOptions } from './node-server';
 export { ensureLocalTls, LOCAL_TLS_HOSTS, type LocalTls } from './local-tls';
 export {
@@ -26,7 +32,11 @@ export type {
   NewToken,
   NewVersion,
   NewVersionFile,
+  DeleteDraftResult,
   ProviderRecord,
+  PublishCondition,
+  PutFileResult,
+  ValidatedFile,
   TokenRecord,
   TokenRole,
   VersionFileRecord,
@@ -40,12 +50,29 @@ export {
   StoreConflictError,
   StoreLockedError,
   StoreNotFoundError,
+  StoreQuotaError,
   StoreSchemaError,
 } from './storage/errors';
 export type { MetadataStore } from './storage/metadata-store';
 export { openSqliteMetadataStore, type SqliteMetadataStoreOptions } from './storage/sqlite-metadata-store';
-export { isSha256, type BlobStore, type ByteRange, type PutBlobOptions, type StoredBlob } from './storage/blob-store';
+export {
+  isSha256,
+  type BlobStore,
+  type ByteRange,
+  type PutBlobOptions,
+  type StagedBlob,
+  type StoredBlob,
+} from './storage/blob-store';
 export { openFsBlobStore, type FsBlobStoreOptions } from './storage/fs-blob-store';
+
+// Draft services: the rules of uploads, reports, deletes and publishing, shared by every host of the registry
+export { createDraftServiceDeps, type DraftServiceDeps, type DraftServiceOptions } from './services/draft-service-deps';
+export { deleteDraftFile, putDraftFile, type PutDraftFileInput, type PutDraftFileResult } from './services/draft-files';
+export { deleteDraft, getDraftReport, publishDraft, PUBLISH_LEASE_MS, type PublishedDraft } from './services/drafts';
+export { DEFAULT_SMALL_FILE_LIMITS, uploadCapOf, type UploadLimits } from './services/upload-limits';
+export { createBlobKeeper, type BlobKeeper } from './services/blob-keeper';
+export { createValidationGate, type ValidationGate, type ValidationGateOptions } from './services/validation-gate';
+export { createReportCache, formatReportKey, type ReportCache, type ReportCacheOptions } from './services/report-cache';
 
 // Mirror export
 export {

@@ -1,7 +1,18 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { assertNamespace, assertProviderName, inspectKey, readPublicKeyArmored } from '@signet/core';
 
-import { body, caller, json, mustNamespace, nsParam, route, type ApiDeps, type ApiEnv } from './api-kit';
+import {
+  body,
+  caller,
+  json,
+  keyIdParam,
+  mustNamespace,
+  nsParam,
+  route,
+  tokenIdParam,
+  type ApiDeps,
+  type ApiEnv,
+} from './api-kit';
 import * as S from './api-schemas';
 import { createTokenId, createTokenSecret, hashTokenSecret, requirePermission, requireToken } from './auth';
 import { HttpError } from './errors';
@@ -109,7 +120,10 @@ export function mountAccountRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): voi
           'An admin token covers every namespace; leave "namespaces" empty.',
         );
       }
-      for (const ns of input.namespaces) await mustNamespace(metadata, ns);
+      for (const ns of input.namespaces) {
+        assertNamespace(ns); // a name terraform refuses names no namespace: never looked up
+        await mustNamespace(metadata, ns);
+      }
       const secret = createTokenSecret();
       const record = await metadata.createToken({
         id: createTokenId(),
@@ -126,7 +140,7 @@ export function mountAccountRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): voi
       method: 'delete',
       path: '/api/v1/tokens/{id}',
       summary: 'Revoke a token (admin)',
-      request: { params: z.object({ id: z.string() }) },
+      request: { params: z.object({ id: tokenIdParam }) },
       responses: { 200: json(z.object({ revoked: z.boolean() }), 'Revoked') },
     }),
     async (c) => {
@@ -199,7 +213,7 @@ export function mountAccountRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): voi
       method: 'delete',
       path: '/api/v1/namespaces/{namespace}/keys/{key_id}',
       summary: 'Remove a key (published versions keep serving it)',
-      request: { params: nsParam.extend({ key_id: z.string() }) },
+      request: { params: nsParam.extend({ key_id: keyIdParam }) },
       responses: { 200: json(z.object({ deleted: z.boolean() }), 'Deleted') },
     }),
     async (c) => {

@@ -1,8 +1,8 @@
 import { createRoute, z, type RouteConfig } from '@hono/zod-openapi';
-import type { ZipLimits } from '@signet/core';
+import { isValidNamespace, isValidProviderName, isValidVersion, parseVersion } from '@signet/core';
 import type { Context } from 'hono';
 
-import type { BlobStore } from '../storage/blob-store';
+import type { DraftServiceDeps } from '../services/draft-service-deps';
 import type { MetadataStore } from '../storage/metadata-store';
 import type { VersionRecord } from '../storage/records';
 import type { Authenticator, Principal } from './auth';
@@ -13,13 +13,9 @@ import * as S from './api-schemas';
 // What every management route shares: its dependencies, the route declaration helpers that also feed the OpenAPI
 // document, and the lookups that answer 404 with the next step.
 
-export interface ApiDeps {
-  metadata: MetadataStore;
-  blobs: BlobStore;
+export interface ApiDeps extends DraftServiceDeps {
   auth: Authenticator;
   readModel: ReadModel;
-  maxFileBytes: number;
-  zipLimits: ZipLimits;
 }
 
 export type ApiEnv = { Variables: { principal: Principal | undefined } };
@@ -32,9 +28,45 @@ const errorResponses = Object.fromEntries(
   ]),
 );
 const security = [{ bearer: [] }];
-export const nsParam = z.object({ namespace: z.string() });
-export const providerParams = z.object({ namespace: z.string(), type: z.string() });
-export const versionParams = providerParams.extend({ version: z.string() });
+
+/** Longest version accepted: semver allows any length, and nothing real comes near this. */
+export const MAX_VERSION_LENGTH = 128;
+
+/** True for a version exactly as stored: valid semver without build metadata, in its canonical spelling. */
+export function isCanonicalVersion(value: string): boolean {
+  return value.length <= MAX_VERSION_LENGTH && isValidVersion(value) && parseVersion(value) === value;
+}
+
+// Every name in a management path is checked against terraform's rules before any lookup (a 400 that names the
+// rule): a name terraform refuses can name no record, and a NUL or a look-alike never becomes another name's alias.
+function pathName(check: (value: string) => boolean, expected: string) {
+  return z.string().refine(check, {
+    params: { code: 'NAME_INVALID' },
+    error: (issue) => `expected ${expected}, found ${JSON.stringify(String(issue.input).slice(0, 80))}`,
+  });
+}
+const namespaceName = pathName(
+  isValidNamespace,
+  'a namespace terraform accepts (1–64 lowercase letters, digits and single dashes inside, e.g. "acme")',
+);
+const providerType = pathName(
+  isValidProviderName,
+  'a provider type terraform accepts (1–64 lowercase letters, digits and single dashes inside, not starting with "terraform-", e.g. "hello")',
+);
+const versionName = pathName(
+  isCanonicalVersion,
+  `a version as stored: semver MAJOR.MINOR.PATCH[-pre-release], no "v" prefix or build metadata, at most ${MAX_VERSION_LENGTH} characters (e.g. "1.2.3")`,
+);
+export const nsParam = z.object({ namespace: namespaceName });
+export const providerParams = z.object({ namespace: namespaceName, type: providerType });
+export const versionParams = providerParams.extend({ version: versionName });
+/** A GPG key ID as the registry stores it: 16 hex characters (any case in the path). */
+export const keyIdParam = pathName((v) => /^[0-9A-Fa-f]{16}$/.test(v), 'a 16-hex-character key ID');
+/** A token ID (`tok_…`, or another short ID a store was given). */
+export const tokenIdParam = pathName(
+  (v) => /^[A-Za-z0-9_-]{1,64}$/.test(v),
+  'a token ID such as "tok_0123456789abcdef"',
+);
 
 export function json<T extends z.ZodType>(schema: T, description: string) {
   return { description, content: { 'application/json': { schema } } };

@@ -1,11 +1,14 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { normalizeProtocols, parseArtifactName, parseVersion } from '@signet/core';
+import { normalizeProtocols, parseVersion } from '@signet/core';
 
-import { prepareRelease, type PreparedRelease } from '../prepare-release';
+import type { PreparedRelease } from '../prepare-release';
+import { deleteDraftFile, putDraftFile } from '../services/draft-files';
+import { deleteDraft, getDraftReport, publishDraft } from '../services/drafts';
 import {
   body,
   caller,
   json,
+  MAX_VERSION_LENGTH,
   mustProvider,
   mustVersion,
   providerParams,
@@ -17,12 +20,16 @@ import {
 import * as S from './api-schemas';
 import { requirePermission } from './auth';
 import { HttpError } from './errors';
-import { checkFileName, emptyBody, refuseDangerousZip, reportJson, sha256Of, validateDraft } from './release-checks';
+import { checkFileName } from './release-checks';
+
+// Routes parse, check rights and call a service (services/): the rules of drafts, uploads and publishing live
+// there, shared with every other host of the registry.
+
+const fileParams = versionParams.extend({ file: z.string() });
 
 /** Versions: drafts, their files, publish, deprecate, yank. */
 export function mountVersionRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
-  const { metadata, blobs, readModel } = deps;
-  const publishing = new Set<string>();
+  const { metadata, readModel } = deps;
 
   // --- Versions ---
   app.openapi(
@@ -57,14 +64,21 @@ export function mountVersionRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): voi
       requirePermission(caller(c), 'publish', namespace);
       const input = c.req.valid('json');
       const version = parseVersion(input.version);
+      if (version.length > MAX_VERSION_LENGTH) {
+        throw new HttpError(
+          400,
+          'VERSION_INVALID',
+          `Expected a version of at most ${MAX_VERSION_LENGTH} characters, found ${version.length}; shorten its pre-release.`,
+        );
+      }
       const protocols = normalizeProtocols(input.protocols);
       await mustProvider(metadata, namespace, type);
       const keyId = input.key_id.toUpperCase();
-      if (!(await metadata.getKey(namespace, keyId))) {
+      if (!/^[0-9A-F]{16}$/.test(keyId) || !(await metadata.getKey(namespace, keyId))) {
         throw new HttpError(
           422,
           'KEY_NOT_IN_NAMESPACE',
-          `Key ${keyId} is not a key of namespace ${namespace}; add it first (POST /api/v1/namespaces/${namespace}/keys, or signet publish --key public.asc).`,
+          `Key ${JSON.stringify(keyId)} is not a key of namespace ${namespace}; add it first (POST /api/v1/namespaces/${namespace}/keys, or signet publish --key public.asc).`,
         );
       }
       const record = await metadata.createVersion({ namespace, type, version, protocols, keyId });
@@ -75,7 +89,7 @@ export function mountVersionRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): voi
     route({
       method: 'get',
       path: '/api/v1/providers/{namespace}/{type}/versions/{version}',
-      summary: 'A version with its files and validation report (live for a draft)',
+      summary: 'A version with its files and validation report (live for a draft, cached by its files)',
       request: { params: versionParams, query: z.object({ report: z.enum(['true', 'false']).default('true') }) },
       responses: { 200: json(S.Version, 'The version') },
     }),
@@ -89,7 +103,7 @@ export function mountVersionRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): voi
         report =
           record.state === 'published'
             ? (record.prepared as PreparedRelease).report
-            : reportJson(await validateDraft(deps, record));
+            : await getDraftReport(deps, record);
       }
       return c.json(S.versionJson(record, files, report), 200);
     },
@@ -98,32 +112,30 @@ export function mountVersionRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): voi
     route({
       method: 'delete',
       path: '/api/v1/providers/{namespace}/{type}/versions/{version}',
-      summary: 'Delete a draft',
+      summary: 'Delete a draft (and the bytes only it used)',
       request: { params: versionParams },
       responses: { 200: json(z.object({ deleted: z.boolean() }), 'Deleted') },
     }),
     async (c) => {
       const { namespace, type, version } = c.req.valid('param');
       requirePermission(caller(c), 'publish', namespace);
-      if (!(await metadata.deleteDraft(namespace, type, version))) {
-        throw new HttpError(
-          409,
-          'VERSION_PUBLISHED',
-          `${namespace}/${type} ${version} is published; published versions are never deleted. Yank it instead.`,
-        );
-      }
+      await deleteDraft(deps, await mustVersion(metadata, namespace, type, version));
       return c.json({ deleted: true }, 200);
     },
   );
+
+  // --- Files ---
   app.openapi(
     route({
       method: 'put',
       path: '/api/v1/providers/{namespace}/{type}/versions/{version}/files/{file}',
       summary: "Upload one file's bytes (streamed; idempotent for identical bytes)",
       description:
-        'Send the bytes as the body. Optional header X-Checksum-SHA256 (hex) is checked against what arrives.',
+        'Send the bytes as the body. Optional header X-Checksum-SHA256 (hex) is checked against what arrives. ' +
+        'Caps: zips up to the server’s file size limit, SHA256SUMS 1 MiB, .sig and manifest 64 KiB (413), and a ' +
+        'byte quota for the drafts of a namespace (413 QUOTA_EXCEEDED). 409 while the version is being published.',
       request: {
-        params: versionParams.extend({ file: z.string() }),
+        params: fileParams,
         body: {
           required: true,
           content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
@@ -136,49 +148,38 @@ export function mountVersionRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): voi
     }),
     async (c) => {
       const { namespace, type, version, file } = c.req.valid('param');
+      checkFileName(file, type, version);
       requirePermission(caller(c), 'publish', namespace);
       const record = await mustVersion(metadata, namespace, type, version);
-      checkFileName(file, type, version);
-      const declared = Number(c.req.header('content-length'));
-      if (Number.isFinite(declared) && declared > deps.maxFileBytes) {
-        throw new HttpError(
-          413,
-          'BLOB_TOO_LARGE',
-          `${file} is ${declared} bytes; this registry takes files up to ${deps.maxFileBytes} bytes.`,
-          { Connection: 'close' },
-        );
-      }
-      const expected = c.req.header('x-checksum-sha256')?.toLowerCase();
-      const source = c.req.raw.body ?? emptyBody();
-      const existing = (await metadata.listFiles(namespace, type, version)).find((f) => f.fileName === file);
-
-      if (record.state === 'published') {
-        // Published bytes are immutable: compare, never store.
-        const digest = expected ?? (await sha256Of(source, deps.maxFileBytes));
-        if (existing && existing.sha256 === digest) return c.json({ ...S.fileJson(existing), unchanged: true }, 200);
-        throw new HttpError(
-          409,
-          'VERSION_PUBLISHED',
-          `${namespace}/${type} ${version} is published and its ${file} has other bytes (sha256 ${existing?.sha256 ?? 'none'}); published files never change. Release a new version.`,
-        );
-      }
-
-      const stored = await blobs.put(source, {
-        maxBytes: deps.maxFileBytes,
-        ...(expected ? { expectedSha256: expected } : {}),
-      });
-      if (existing && existing.sha256 === stored.sha256)
-        return c.json({ ...S.fileJson(existing), unchanged: true }, 200);
-      const artifact = parseArtifactName(file);
-      if (artifact?.kind === 'zip') await refuseDangerousZip(deps, stored, file, artifact);
-      const saved = await metadata.putFile(namespace, type, version, {
+      const declared = Number(c.req.header('content-length') ?? Number.NaN);
+      const result = await putDraftFile(deps, {
+        record,
         fileName: file,
-        sha256: stored.sha256,
-        size: stored.size,
+        body: c.req.raw.body ?? emptyBody(),
+        declaredBytes: Number.isSafeInteger(declared) && declared >= 0 ? declared : undefined,
+        expectedSha256: c.req.header('x-checksum-sha256')?.toLowerCase(),
       });
-      return c.json({ ...S.fileJson(saved), unchanged: false }, existing ? 200 : 201);
+      return c.json({ ...S.fileJson(result.file), unchanged: result.unchanged }, result.created ? 201 : 200);
     },
   );
+  app.openapi(
+    route({
+      method: 'delete',
+      path: '/api/v1/providers/{namespace}/{type}/versions/{version}/files/{file}',
+      summary: 'Delete one file of a draft (and its bytes, once no record uses them)',
+      request: { params: fileParams },
+      responses: { 200: json(z.object({ deleted: z.boolean() }), 'Deleted') },
+    }),
+    async (c) => {
+      const { namespace, type, version, file } = c.req.valid('param');
+      checkFileName(file, type, version);
+      requirePermission(caller(c), 'publish', namespace);
+      await deleteDraftFile(deps, await mustVersion(metadata, namespace, type, version), file);
+      return c.json({ deleted: true }, 200);
+    },
+  );
+
+  // --- Publish, deprecate, yank ---
   app.openapi(
     route({
       method: 'post',
@@ -190,34 +191,10 @@ export function mountVersionRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): voi
     async (c) => {
       const { namespace, type, version } = c.req.valid('param');
       requirePermission(caller(c), 'publish', namespace);
-      const id = `${namespace}/${type}/${version}`;
-      // One publish per version at a time in this process; the store's conditional flip decides between processes.
-      if (publishing.has(id)) throw alreadyPublishing(id);
-      publishing.add(id);
-      try {
-        const record = await mustVersion(metadata, namespace, type, version);
-        if (record.state === 'published') throw new HttpError(409, 'VERSION_PUBLISHED', `${id} is already published.`);
-        const key = await metadata.getKey(namespace, record.keyId);
-        if (!key)
-          throw new HttpError(
-            422,
-            'KEY_NOT_IN_NAMESPACE',
-            `Key ${record.keyId} of this draft was removed from namespace ${namespace}; add it again.`,
-          );
-        const files = await metadata.listFiles(namespace, type, version);
-        const report = await validateDraft(deps, record, files, key.asciiArmor);
-        if (!report.ok) throw HttpError.problems(report.problems);
-        const prepared: PreparedRelease = {
-          ...prepareRelease({ namespace, type, version, protocols: record.protocols, report, key, files }),
-          report: reportJson(report),
-        };
-        if (!(await metadata.publishVersion(namespace, type, version, prepared))) throw alreadyPublishing(id);
-        readModel.invalidate(namespace, type);
-        const published = await mustVersion(metadata, namespace, type, version);
-        return c.json(S.versionJson(published, files, prepared.report), 200);
-      } finally {
-        publishing.delete(id);
-      }
+      const { prepared, files } = await publishDraft(deps, await mustVersion(metadata, namespace, type, version));
+      readModel.invalidate(namespace, type);
+      const published = await mustVersion(metadata, namespace, type, version);
+      return c.json(S.versionJson(published, files, prepared.report), 200);
     },
   );
   app.openapi(
@@ -254,6 +231,6 @@ export function mountVersionRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): voi
   );
 }
 
-function alreadyPublishing(id: string): HttpError {
-  return new HttpError(409, 'VERSION_PUBLISHED', `${id} is being published or already is; it can be published once.`);
+function emptyBody(): AsyncIterable<Uint8Array> {
+  return (async function* () {})();
 }

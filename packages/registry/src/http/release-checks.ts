@@ -1,31 +1,25 @@
-import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { isKnownPlatform, KNOWN_ARCH, KNOWN_OS, parseArtifactName, unsafeReason } from '@signet/core';
 
-import {
-  inspectZip,
-  parseArtifactName,
-  unsafeReason,
-  validateRelease,
-  type ReleaseFile,
-  type ReleaseReport,
-} from '@signet/core';
-
-import type { StoredBlob } from '../storage/blob-store';
-import type { MetadataStore } from '../storage/metadata-store';
-import type { VersionRecord } from '../storage/records';
-import type { ApiDeps } from './api-kit';
-import type * as S from './api-schemas';
 import { HttpError } from './errors';
 
-// What the registry checks of uploaded release files, with the core's validator: names at upload, dangerous zips
-// at upload, the whole release at publish (and for a draft's live report).
+// What the registry checks of an uploaded file's name, before it reads a byte or looks anything up: only one of this
+// version's four artifact kinds, for a real platform, of a sane length, ever reaches a service or storage.
 
-/** A file name must be one of this version's four artifact kinds; anything else never reaches storage. */
+/**
+ * Longest file name accepted: the longest real artifact (a 64-character type, a long pre-release, the longest
+ * platform) stays well below it, and 255 is what most file systems allow anyway.
+ */
+export const MAX_FILE_NAME_LENGTH = 255;
+
+/** A file name must be one of this version's artifacts; anything else is a 400 (or 422 for another version's). */
 export function checkFileName(file: string, type: string, version: string): void {
+  if (file.length > MAX_FILE_NAME_LENGTH) {
+    throw new HttpError(
+      400,
+      'FILENAME_INVALID',
+      `Expected a file name of at most ${MAX_FILE_NAME_LENGTH} characters, found ${file.length}; upload release artifacts by their plain names.`,
+    );
+  }
   const unsafe =
     file.includes('/') || file.includes('\\') || file.includes('\0')
       ? 'it has a path separator or NUL'
@@ -59,96 +53,11 @@ export function checkFileName(file: string, type: string, version: string): void
       `${file} is named for version ${artifact.version}, but this draft is ${version}.`,
     );
   }
-}
-
-/**
- * Zips that could hurt an installer or the server (bombs, unsafe names, not a zip) are refused at upload. The blob
- * goes only if this upload created it: identical bytes stored before may back any file (a published SHA256SUMS
- * uploaded again under a zip name is "not a zip"), and those must stay.
- */
-export async function refuseDangerousZip(
-  deps: ApiDeps,
-  stored: StoredBlob,
-  file: string,
-  artifact: { name: string; version: string; platform: string },
-): Promise<void> {
-  const { sha256 } = stored;
-  const path = await deps.blobs.localPath(sha256);
-  if (path === undefined) return; // checked at publish, from a temporary copy
-  const inspection = await inspectZip(path, { ...artifact, limits: deps.zipLimits, fileName: file });
-  const dangerous = inspection.problems.filter((p) =>
-    ['ZIP_INVALID', 'ZIP_UNSAFE_PATH', 'ZIP_TOO_LARGE'].includes(p.code),
-  );
-  if (dangerous.length === 0) return;
-  if (stored.created) await deps.blobs.delete(sha256);
-  throw HttpError.problems(dangerous);
-}
-
-/** Runs the core's validator over a version's stored files, exactly as `signet validate` would. */
-export async function validateDraft(
-  deps: ApiDeps,
-  record: VersionRecord,
-  files?: Awaited<ReturnType<MetadataStore['listFiles']>>,
-  keyArmor?: string,
-): Promise<ReleaseReport> {
-  const { namespace, type, version } = record;
-  files ??= await deps.metadata.listFiles(namespace, type, version);
-  keyArmor ??= (await deps.metadata.getKey(namespace, record.keyId))?.asciiArmor;
-  let temporary: string | undefined;
-  try {
-    const releaseFiles: ReleaseFile[] = [];
-    for (const file of files) {
-      let path = await deps.blobs.localPath(file.sha256);
-      if (path === undefined) {
-        temporary ??= await mkdtemp(join(tmpdir(), 'signet-validate-'));
-        path = join(temporary, file.sha256);
-        await pipeline(await deps.blobs.open(file.sha256), createWriteStream(path));
-      }
-      releaseFiles.push({ fileName: file.fileName, path });
-    }
-    return await validateRelease({
-      files: releaseFiles,
-      name: type,
-      version,
-      protocols: record.protocols,
-      keys: keyArmor === undefined ? [] : [keyArmor],
-      limits: deps.zipLimits,
-    });
-  } finally {
-    if (temporary !== undefined) await rm(temporary, { recursive: true, force: true });
+  if (artifact.kind === 'zip' && !isKnownPlatform(artifact.platform)) {
+    throw new HttpError(
+      400,
+      'PLATFORM_UNKNOWN',
+      `${file} is for platform ${JSON.stringify(artifact.platform)}, which terraform does not run on; expected os_arch with os one of ${KNOWN_OS.join(', ')} and arch one of ${KNOWN_ARCH.join(', ')} (e.g. "linux_amd64").`,
+    );
   }
-}
-
-export function reportJson(report: ReleaseReport): S.ReportJson {
-  const json: S.ReportJson = {
-    ok: report.ok,
-    platforms: report.platforms.map((p) => ({
-      platform: p.platform,
-      file_name: p.fileName,
-      size: p.size,
-      sha256: p.sha256,
-      ...(p.h1 !== undefined ? { h1: p.h1 } : {}),
-    })),
-    problems: report.problems.map((p) => ({ ...p })),
-  };
-  if (report.keyId !== undefined) json.key_id = report.keyId;
-  if (report.fingerprint !== undefined) json.fingerprint = report.fingerprint;
-  return json;
-}
-
-/** Hashes a body without keeping it, stopping past `maxBytes`. */
-export async function sha256Of(source: AsyncIterable<Uint8Array>, maxBytes: number): Promise<string> {
-  const hash = createHash('sha256');
-  let size = 0;
-  for await (const chunk of source) {
-    size += chunk.length;
-    if (size > maxBytes)
-      throw new HttpError(413, 'BLOB_TOO_LARGE', `The upload passed this registry's limit of ${maxBytes} bytes.`);
-    hash.update(chunk);
-  }
-  return hash.digest('hex');
-}
-
-export function emptyBody(): AsyncIterable<Uint8Array> {
-  return (async function* () {})();
 }

@@ -20,6 +20,22 @@ export interface StoredBlob {
   created: boolean;
 }
 
+/**
+ * Bytes received and hashed but not yet in the store (`BlobStore.stage`): nothing can read them by digest until
+ * `commit`, so a caller can check them first and decide, and can make "the blob exists" and "a record names it" one
+ * step against a concurrent removal of the same digest.
+ */
+export interface StagedBlob {
+  sha256: string;
+  size: number;
+  /** A file path with the staged bytes when the backend has local files (for the zip checks); never write to it. */
+  localPath: string | undefined;
+  /** Moves the bytes into the store (a no-op for bytes already there) and says whether this created the blob. */
+  commit(): Promise<StoredBlob>;
+  /** Drops staged bytes that were not committed; harmless after `commit`. */
+  discard(): Promise<void>;
+}
+
 /** An inclusive byte range, as in an HTTP `Range: bytes=start-end` header. */
 export interface ByteRange {
   start: number;
@@ -38,6 +54,11 @@ export interface BlobStore {
    * (`BlobDigestMismatchError`); either way nothing is stored. Putting identical bytes again is a no-op.
    */
   put(source: AsyncIterable<Uint8Array>, options: PutBlobOptions): Promise<StoredBlob>;
+  /**
+   * `put` in two steps: streams and hashes `source` exactly as `put` does (same limits and errors, nothing stored on
+   * failure), but keeps the bytes aside until `commit`. The caller must `commit` or `discard`.
+   */
+  stage(source: AsyncIterable<Uint8Array>, options: PutBlobOptions): Promise<StagedBlob>;
   stat(sha256: string): Promise<{ size: number } | undefined>;
   /**
    * The blob's bytes, or the inclusive `range` of them. Throws `StoreNotFoundError` for an unknown blob and

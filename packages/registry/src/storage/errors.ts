@@ -18,6 +18,24 @@ export class StoreNotFoundError extends SignetError {
   }
 }
 
+/**
+ * An upload would take a namespace's drafts past their byte quota; nothing was stored. Code `QUOTA_EXCEEDED`: the
+ * registry answers 413 (the request's payload does not fit), never a 5xx a client would retry.
+ */
+export class StoreQuotaError extends SignetError {
+  readonly quotaBytes: number;
+  readonly usedBytes: number;
+
+  constructor(namespace: string, quotaBytes: number, usedBytes: number, adding: number) {
+    super(
+      'QUOTA_EXCEEDED',
+      `Expected the drafts of namespace ${JSON.stringify(namespace)} to stay within ${quotaBytes} bytes, found ${usedBytes} bytes used and ${adding} more sent; publish or delete drafts (or their files) first, or ask the operator for a larger --draft-quota.`,
+    );
+    this.quotaBytes = quotaBytes;
+    this.usedBytes = usedBytes;
+  }
+}
+
 /** Another live process (or another store in this process) has the embedded database open. */
 export class StoreLockedError extends SignetError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -4,7 +4,14 @@ import { mkdir, open, opendir, rename, rm, stat, unlink, type FileHandle } from 
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 
-import { isSha256, type BlobStore, type ByteRange, type PutBlobOptions, type StoredBlob } from './blob-store';
+import {
+  isSha256,
+  type BlobStore,
+  type ByteRange,
+  type PutBlobOptions,
+  type StagedBlob,
+  type StoredBlob,
+} from './blob-store';
 import { BlobDigestMismatchError, BlobRangeError, BlobTooLargeError, StoreNotFoundError } from './errors';
 
 /** Options of `openFsBlobStore`. */
@@ -27,7 +34,8 @@ export async function openFsBlobStore(options: FsBlobStoreOptions): Promise<Blob
   const pathOf = (sha256: string) => join(root, sha256.slice(0, 2), sha256.slice(2));
 
   return {
-    put: (source, putOptions) => putBlob(source, putOptions, tmpDir, pathOf),
+    put: async (source, putOptions) => (await stageBlob(source, putOptions, tmpDir, pathOf)).commit(),
+    stage: (source, putOptions) => stageBlob(source, putOptions, tmpDir, pathOf),
     async stat(sha256) {
       const info = isSha256(sha256) ? await statFile(pathOf(sha256)) : undefined;
       return info && { size: info.size };
@@ -54,19 +62,20 @@ export async function openFsBlobStore(options: FsBlobStoreOptions): Promise<Blob
   };
 }
 
-async function putBlob(
+async function stageBlob(
   source: AsyncIterable<Uint8Array>,
   options: PutBlobOptions,
   tmpDir: string,
   pathOf: (sha256: string) => string,
-): Promise<StoredBlob> {
+): Promise<StagedBlob> {
   const expected = options.expectedSha256?.toLowerCase();
   if (expected !== undefined && !isSha256(expected)) throw new BlobDigestMismatchError(expected, undefined);
   const tmpPath = join(tmpDir, randomUUID());
   const file = await open(tmpPath, 'wx');
+  let sha256: string;
+  let size = 0;
   try {
     const hash = createHash('sha256');
-    let size = 0;
     // Leaving the loop by a throw calls the source's `return()`, which destroys a Node stream: reading stops at once.
     for await (const chunk of source) {
       size += chunk.byteLength;
@@ -74,11 +83,29 @@ async function putBlob(
       hash.update(chunk);
       await writeAll(file, chunk);
     }
-    const sha256 = hash.digest('hex');
+    sha256 = hash.digest('hex');
     if (expected !== undefined && expected !== sha256) throw new BlobDigestMismatchError(expected, sha256);
     await file.sync();
     await file.close();
-    const target = pathOf(sha256);
+  } catch (error) {
+    await file.close().catch(() => undefined);
+    await rm(tmpPath, { force: true });
+    throw error;
+  }
+  let committed: Promise<StoredBlob> | undefined;
+  return {
+    sha256,
+    size,
+    localPath: tmpPath,
+    commit: () => (committed ??= commitBlob(tmpPath, sha256, size, pathOf(sha256))),
+    discard: async () => {
+      if (committed === undefined) await rm(tmpPath, { force: true });
+    },
+  };
+}
+
+async function commitBlob(tmpPath: string, sha256: string, size: number, target: string): Promise<StoredBlob> {
+  try {
     const created = !(await statFile(target));
     if (created) {
       await mkdir(dirname(target), { recursive: true });
@@ -89,7 +116,6 @@ async function putBlob(
     }
     return { sha256, size, created };
   } catch (error) {
-    await file.close().catch(() => undefined);
     await rm(tmpPath, { force: true });
     throw error;
   }

@@ -7,7 +7,10 @@ import type {
   NewToken,
   NewVersion,
   NewVersionFile,
+  DeleteDraftResult,
   ProviderRecord,
+  PublishCondition,
+  PutFileResult,
   TokenRecord,
   VersionFileRecord,
   VersionRecord,
@@ -51,21 +54,70 @@ export interface MetadataStore {
   getVersion(namespace: string, type: string, version: string): Promise<VersionRecord | undefined>;
   /** Every version of a provider, drafts and yanked ones included: the caller filters for what it serves. */
   listVersions(namespace: string, type: string): Promise<VersionRecord[]>;
-  /** Deletes a draft and its file records; false when the version is published. Unknown version: not found. */
-  deleteDraft(namespace: string, type: string, version: string): Promise<boolean>;
+  /**
+   * Deletes a draft and its file records, returning the records removed (their bytes may now be unused);
+   * `{deleted: false}` when the version is published. Conflicts while a publish holds its lease. Unknown version:
+   * not found.
+   */
+  deleteDraft(namespace: string, type: string, version: string): Promise<DeleteDraftResult>;
 
   /**
-   * Adds a file to a draft, or replaces the file of that name. Conflicts when the version is published (its bytes
-   * are immutable; the caller compares digests first to make re-uploads of identical bytes idempotent).
+   * Adds a file to a draft, or replaces the file of that name, and says which record it replaced. Conflicts when
+   * the version is published (its bytes are immutable; the caller compares digests first to make re-uploads of
+   * identical bytes idempotent) or while a publish holds its lease (`beginPublish`): a publish validates exactly
+   * the files it flips. With `quotaBytes`, refuses with `StoreQuotaError` when the namespace's drafts would hold
+   * more bytes than that afterwards; checked in the same transaction, so concurrent uploads cannot overshoot.
    */
-  putFile(namespace: string, type: string, version: string, file: NewVersionFile): Promise<VersionFileRecord>;
+  putFile(
+    namespace: string,
+    type: string,
+    version: string,
+    file: NewVersionFile,
+    options?: { quotaBytes?: number | undefined },
+  ): Promise<PutFileResult>;
+  /**
+   * Removes one file of a draft; undefined when the draft has no file of that name. Conflicts like `putFile`.
+   * Unknown version: not found.
+   */
+  deleteFile(
+    namespace: string,
+    type: string,
+    version: string,
+    fileName: string,
+  ): Promise<VersionFileRecord | undefined>;
   listFiles(namespace: string, type: string, version: string): Promise<VersionFileRecord[]>;
+  /** The bytes the files of a namespace's drafts declare, summed (what the draft quota counts). */
+  sumDraftBytes(namespace: string): Promise<number>;
+  /** True when any file record, of any version, names this digest: its blob must stay. */
+  isBlobReferenced(sha256: string): Promise<boolean>;
 
+  /**
+   * Starts a publish: while its lease lasts (until `publishVersion` or `abortPublish` with it, or `leaseMs`
+   * passed, so a crashed publisher does not lock a draft for ever), the draft's files cannot change and no other
+   * lease is given. Returns the lease ID; undefined when the version is published or another live lease holds it.
+   * Unknown version: not found.
+   */
+  beginPublish(
+    namespace: string,
+    type: string,
+    version: string,
+    options: { leaseMs: number },
+  ): Promise<string | undefined>;
+  /** Ends a lease without publishing (validation failed); a lease that is no longer held is left alone. */
+  abortPublish(namespace: string, type: string, version: string, lease: string): Promise<void>;
   /**
    * Atomically flips a draft to `published`, stamps `publishedAt` and stores `prepared`, only if it still is a
-   * draft: of any number of concurrent calls exactly one returns true, the others false. Unknown version: not found.
+   * draft: of any number of concurrent calls exactly one returns true, the others false. With a `condition`, only
+   * if its lease is still the draft's and the stored files are exactly its files (by name and digest), all in one
+   * transaction; without one, only if no live lease holds the draft. Unknown version: not found.
    */
-  publishVersion(namespace: string, type: string, version: string, prepared: unknown): Promise<boolean>;
+  publishVersion(
+    namespace: string,
+    type: string,
+    version: string,
+    prepared: unknown,
+    condition?: PublishCondition,
+  ): Promise<boolean>;
   /** Sets (a message) or clears (`null`) the deprecation of a published version; a draft conflicts. */
   setDeprecation(namespace: string, type: string, version: string, message: string | null): Promise<VersionRecord>;
   /** Yanks or restores a published version; a draft conflicts. */

@@ -98,3 +98,23 @@ export type NewVersion = Pick<VersionRecord, 'namespace' | 'type' | 'version' | 
 
 /** A file to add to (or replace in) a draft. */
 export type NewVersionFile = Omit<VersionFileRecord, 'uploadedAt'>;
+
+/** What `putFile` did: the stored record, and the record of that name it replaced (whose bytes may now be unused). */
+export interface PutFileResult {
+  file: VersionFileRecord;
+  replaced: VersionFileRecord | undefined;
+}
+
+/** What `deleteDraft` did: nothing for a published version, else the file records it removed with the draft. */
+export type DeleteDraftResult = { deleted: false } | { deleted: true; files: VersionFileRecord[] };
+
+/** A file a publish validated: the flip happens only if the stored files are exactly these. */
+export type ValidatedFile = Pick<VersionFileRecord, 'fileName' | 'sha256'>;
+
+/** The condition of a publish that holds a lease (`beginPublish`). */
+export interface PublishCondition {
+  /** The lease ID `beginPublish` returned. */
+  lease: string;
+  /** The files the publish validated, by name and digest. */
+  files: readonly ValidatedFile[];
+}

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 
+import { SignetError } from '@signet/core';
 import type * as NodeSqlite from 'node-sqlite3-wasm';
 
 import { StoreSchemaError } from './errors';
@@ -73,9 +74,9 @@ function wrapDatabase(db: NodeSqlite.Database, journalMode: string, onClose: () 
       }
     },
     exec: (sql) => db.exec(sql),
-    run: (sql, values) => db.run(sql, values),
-    get: (sql, values) => (db.get(sql, values) as SqliteRow | null) ?? undefined,
-    all: (sql, values) => db.all(sql, values) as SqliteRow[],
+    run: (sql, values) => db.run(sql, refuseNul(values)),
+    get: (sql, values) => (db.get(sql, refuseNul(values)) as SqliteRow | null) ?? undefined,
+    all: (sql, values) => db.all(sql, refuseNul(values)) as SqliteRow[],
     close() {
       if (!db.isOpen) return;
       try {
@@ -85,6 +86,26 @@ function wrapDatabase(db: NodeSqlite.Database, journalMode: string, onClose: () 
       }
     },
   };
+}
+
+// node-sqlite3-wasm hands strings to SQLite as C strings: `acme\0anything` is looked up and stored as `acme`. So
+// a NUL in any text value would silently name (or overwrite) another record; it is refused here, under every query,
+// whatever route or caller let it through. INPUT_INVALID: the server answers 400.
+function refuseNul<T extends NodeSqlite.BindValues | undefined>(values: T): T {
+  const list: unknown[] = Array.isArray(values)
+    ? values
+    : typeof values === 'object' && values !== null && !(values instanceof Uint8Array)
+      ? Object.values(values)
+      : [values];
+  for (const value of list) {
+    if (typeof value === 'string' && value.includes('\0')) {
+      throw new SignetError(
+        'INPUT_INVALID',
+        `Expected text without NUL characters, found ${JSON.stringify(value.slice(0, 80))}; remove the NUL.`,
+      );
+    }
+  }
+  return values;
 }
 
 function migrateSchema(database: SqliteDatabase): void {

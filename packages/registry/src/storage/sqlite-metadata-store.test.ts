@@ -64,8 +64,18 @@ describe('openSqliteMetadataStore', () => {
     await reopened.close();
     const db = openSqliteDatabase(path);
     expect(db.journalMode).toBe('wal');
-    expect(db.all('SELECT version FROM schema_version')).toEqual([{ version: 1 }]);
+    expect(db.all('SELECT version FROM schema_version')).toEqual([{ version: 1 }, { version: 2 }]);
     db.close();
+  });
+
+  it('refuses a NUL in any text instead of naming a shorter record (SQLite would cut at the NUL)', async () => {
+    const store = await seed();
+    await expect(store.getNamespace('acme\0anything')).rejects.toMatchObject({ code: 'INPUT_INVALID' });
+    await expect(store.createNamespace({ name: 'ab\0cd', visibility: 'public' })).rejects.toMatchObject({
+      code: 'INPUT_INVALID',
+    });
+    expect((await store.listNamespaces()).map((n) => n.name)).toEqual(['acme']);
+    await store.close();
   });
 
   it('stamps records with the given clock', async () => {

@@ -7,8 +7,10 @@
 // fsync included). The price: it is synchronous and slower than native, both fine for registry metadata (small rows,
 // few writes), and it locks with a directory, which owner-lock.ts makes safe after a crash.
 
+import { randomUUID } from 'node:crypto';
+
 import type { MetadataStore } from './metadata-store';
-import { StoreConflictError, StoreNotFoundError } from './errors';
+import { StoreConflictError, StoreNotFoundError, StoreQuotaError } from './errors';
 import { openSqliteDatabase, type SqliteDatabase } from './sqlite-database';
 import {
   readKeyRow,
@@ -18,7 +20,7 @@ import {
   readVersionFileRow,
   readVersionRow,
 } from './sqlite-rows';
-import type { VersionRecord } from './records';
+import type { ValidatedFile, VersionFileRecord, VersionRecord } from './records';
 
 /** Options of `openSqliteMetadataStore`. */
 export interface SqliteMetadataStoreOptions {
@@ -83,6 +85,52 @@ function requirePublished(db: SqliteDatabase, namespace: string, type: string, v
       `Expected version ${JSON.stringify(`${namespace}/${type} ${version}`)} to be published, found a draft; publish it first.`,
     );
   }
+}
+
+/** The version's row when its files may change: a draft that no live publish lease holds. */
+function requireChangeableDraft(context: StoreContext, namespace: string, type: string, version: string): void {
+  const id = JSON.stringify(`${namespace}/${type} ${version}`);
+  if (requireVersion(context.db, namespace, type, version).state !== 'draft') {
+    throw new StoreConflictError(
+      `Expected version ${id} to be a draft, found it published; its files never change, publish a new version instead.`,
+    );
+  }
+  if (liveLease(context, namespace, type, version) !== undefined) {
+    throw new StoreConflictError(
+      `Expected version ${id} to be a draft open for changes, found it being published; its files cannot change now. Wait for the publish to end, then check its state.`,
+    );
+  }
+}
+
+/** The lease of a publish in progress, if one is held and has not run out. */
+function liveLease(context: StoreContext, namespace: string, type: string, version: string): string | undefined {
+  const row = context.db.get(
+    `SELECT publish_lease FROM versions WHERE ${VERSION_KEY} AND publish_lease IS NOT NULL AND publish_lease_until > ?`,
+    [namespace, type, version, context.now()],
+  );
+  return row === undefined ? undefined : String(row.publish_lease);
+}
+
+function listFileRows(db: SqliteDatabase, namespace: string, type: string, version: string): VersionFileRecord[] {
+  return db
+    .all(`SELECT * FROM version_files WHERE ${VERSION_KEY} ORDER BY file_name`, [namespace, type, version])
+    .map(readVersionFileRow);
+}
+
+function sameFiles(stored: readonly ValidatedFile[], validated: readonly ValidatedFile[]): boolean {
+  const key = (f: ValidatedFile) => `${f.fileName}\n${f.sha256}`;
+  const want = new Set(validated.map(key));
+  return stored.length === validated.length && want.size === validated.length && stored.every((f) => want.has(key(f)));
+}
+
+function sumDraftBytes(db: SqliteDatabase, namespace: string): number {
+  const row = db.get(
+    `SELECT coalesce(sum(f.size), 0) AS bytes FROM version_files f
+     JOIN versions v ON v.namespace = f.namespace AND v.type = f.type AND v.version = f.version
+     WHERE f.namespace = ? AND v.state = 'draft'`,
+    [namespace],
+  );
+  return Number(row?.bytes ?? 0);
 }
 
 function namespaceMethods(
@@ -273,25 +321,35 @@ function versionMethods(
     deleteDraft: (namespace, type, version) =>
       call(() =>
         db.transaction(() => {
-          requireVersion(db, namespace, type, version);
-          const key = [namespace, type, version];
-          return db.run(`DELETE FROM versions WHERE ${VERSION_KEY} AND state = 'draft'`, key).changes === 1;
+          if (requireVersion(db, namespace, type, version).state !== 'draft') return { deleted: false as const };
+          requireChangeableDraft(context, namespace, type, version);
+          const files = listFileRows(db, namespace, type, version);
+          db.run(`DELETE FROM versions WHERE ${VERSION_KEY} AND state = 'draft'`, [namespace, type, version]);
+          return { deleted: true as const, files };
         }),
       ),
   };
 }
 
-function fileMethods(context: StoreContext): Pick<MetadataStore, 'putFile' | 'listFiles'> {
+function fileMethods(
+  context: StoreContext,
+): Pick<MetadataStore, 'putFile' | 'deleteFile' | 'listFiles' | 'sumDraftBytes' | 'isBlobReferenced'> {
   const { db, now } = context;
   return {
-    putFile: (namespace, type, version, file) =>
+    putFile: (namespace, type, version, file, options) =>
       call(() =>
         db.transaction(() => {
-          if (requireVersion(db, namespace, type, version).state !== 'draft') {
-            throw new StoreConflictError(
-              `Expected version ${JSON.stringify(`${namespace}/${type} ${version}`)} to be a draft, found it published; ` +
-                `its files never change, publish a new version instead.`,
-            );
+          requireChangeableDraft(context, namespace, type, version);
+          const key = [namespace, type, version];
+          const row = db.get(`SELECT * FROM version_files WHERE ${VERSION_KEY} AND file_name = ?`, [
+            ...key,
+            file.fileName,
+          ]);
+          const replaced = row && readVersionFileRow(row);
+          const quota = options?.quotaBytes;
+          if (quota !== undefined) {
+            const used = sumDraftBytes(db, namespace) - (replaced?.size ?? 0);
+            if (used + file.size > quota) throw new StoreQuotaError(namespace, quota, used, file.size);
           }
           const record = { fileName: file.fileName, sha256: file.sha256, size: file.size, uploadedAt: now() };
           db.run(
@@ -299,30 +357,75 @@ function fileMethods(context: StoreContext): Pick<MetadataStore, 'putFile' | 'li
              VALUES (?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (namespace, type, version, file_name)
              DO UPDATE SET sha256 = excluded.sha256, size = excluded.size, uploaded_at = excluded.uploaded_at`,
-            [namespace, type, version, record.fileName, record.sha256, record.size, record.uploadedAt],
+            [...key, record.fileName, record.sha256, record.size, record.uploadedAt],
           );
-          return record;
+          return { file: record, replaced };
         }),
       ),
-    listFiles: (namespace, type, version) =>
+    deleteFile: (namespace, type, version, fileName) =>
       call(() =>
-        db
-          .all(`SELECT * FROM version_files WHERE ${VERSION_KEY} ORDER BY file_name`, [namespace, type, version])
-          .map(readVersionFileRow),
+        db.transaction(() => {
+          requireChangeableDraft(context, namespace, type, version);
+          const where = `${VERSION_KEY} AND file_name = ?`;
+          const row = db.get(`SELECT * FROM version_files WHERE ${where}`, [namespace, type, version, fileName]);
+          if (!row) return undefined;
+          db.run(`DELETE FROM version_files WHERE ${where}`, [namespace, type, version, fileName]);
+          return readVersionFileRow(row);
+        }),
       ),
+    listFiles: (namespace, type, version) => call(() => listFileRows(db, namespace, type, version)),
+    sumDraftBytes: (namespace) => call(() => sumDraftBytes(db, namespace)),
+    isBlobReferenced: (sha256) =>
+      call(() => db.get('SELECT 1 FROM version_files WHERE sha256 = ? LIMIT 1', [sha256]) !== undefined),
   };
 }
 
-function publishMethods(context: StoreContext): Pick<MetadataStore, 'publishVersion' | 'setDeprecation' | 'setYanked'> {
+function publishMethods(
+  context: StoreContext,
+): Pick<MetadataStore, 'beginPublish' | 'abortPublish' | 'publishVersion' | 'setDeprecation' | 'setYanked'> {
   const { db, now } = context;
   return {
-    publishVersion: (namespace, type, version, prepared) =>
+    beginPublish: (namespace, type, version, options) =>
       call(() =>
         db.transaction(() => {
-          requireVersion(db, namespace, type, version);
+          if (requireVersion(db, namespace, type, version).state !== 'draft') return undefined;
+          if (liveLease(context, namespace, type, version) !== undefined) return undefined;
+          const lease = randomUUID();
+          const until = new Date(Date.parse(now()) + options.leaseMs).toISOString();
+          db.run(`UPDATE versions SET publish_lease = ?, publish_lease_until = ? WHERE ${VERSION_KEY}`, [
+            lease,
+            until,
+            namespace,
+            type,
+            version,
+          ]);
+          return lease;
+        }),
+      ),
+    abortPublish: (namespace, type, version, lease) =>
+      call(() => {
+        db.run(
+          `UPDATE versions SET publish_lease = NULL, publish_lease_until = NULL WHERE ${VERSION_KEY} AND publish_lease = ?`,
+          [namespace, type, version, lease],
+        );
+      }),
+    publishVersion: (namespace, type, version, prepared, condition) =>
+      call(() =>
+        db.transaction(() => {
+          if (requireVersion(db, namespace, type, version).state !== 'draft') return false;
+          const held = liveLease(context, namespace, type, version);
+          if (condition === undefined) {
+            if (held !== undefined) return false;
+          } else {
+            // The lease may have run out unnoticed; what matters is that no one else took it and the files are
+            // exactly those validated.
+            const row = db.get(`SELECT publish_lease FROM versions WHERE ${VERSION_KEY}`, [namespace, type, version]);
+            if (row?.publish_lease !== condition.lease) return false;
+            if (!sameFiles(listFileRows(db, namespace, type, version), condition.files)) return false;
+          }
           const { changes } = db.run(
-            `UPDATE versions SET state = 'published', published_at = ?, prepared = ?
-             WHERE ${VERSION_KEY} AND state = 'draft'`,
+            `UPDATE versions SET state = 'published', published_at = ?, prepared = ?, publish_lease = NULL,
+             publish_lease_until = NULL WHERE ${VERSION_KEY} AND state = 'draft'`,
             [now(), JSON.stringify(prepared) ?? null, namespace, type, version],
           );
           return changes === 1;

@@ -76,4 +76,15 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       ) STRICT;
     `,
   },
+  {
+    // A publish holds a lease on its draft (files frozen) until it flips or gives up; the lease has an end so that
+    // a publisher that crashed does not freeze the draft for ever. The digest index makes "is this blob still
+    // referenced?" (deleting unused bytes) a lookup.
+    version: 2,
+    sql: `
+      ALTER TABLE versions ADD COLUMN publish_lease TEXT;
+      ALTER TABLE versions ADD COLUMN publish_lease_until TEXT;
+      CREATE INDEX version_files_by_sha256 ON version_files (sha256);
+    `,
+  },
 ];

@@ -86,6 +86,24 @@ export function describeBlobStoreContract(name: string, create: () => Promise<Bl
       expect(await collect(store.list())).toEqual([digest]);
     });
 
+    it('stages bytes out of sight until commit, and a discard stores nothing', async () => {
+      const staged = await store.stage(chunksOf(bytes), { maxBytes: 1000 });
+      expect({ sha256: staged.sha256, size: staged.size }).toEqual({ sha256: digest, size: 1000 });
+      if (staged.localPath !== undefined) expect(await readFile(staged.localPath)).toEqual(bytes);
+      expect(await store.stat(digest)).toBeUndefined();
+      expect(await collect(store.list())).toEqual([]);
+      expect(await staged.commit()).toEqual({ sha256: digest, size: 1000, created: true });
+      await staged.discard();
+      expect(await readAll(await store.open(digest))).toEqual(bytes);
+
+      const again = await store.stage(chunksOf(bytes), { maxBytes: 1000 });
+      expect(await again.commit()).toEqual({ sha256: digest, size: 1000, created: false });
+      const other = await store.stage(chunksOf(randomBytes(10)), { maxBytes: 1000 });
+      await other.discard();
+      expect(await collect(store.list())).toEqual([digest]);
+      await expect(store.stage(chunksOf(bytes), { maxBytes: 999 })).rejects.toBeInstanceOf(BlobTooLargeError);
+    });
+
     it('stores an empty blob', async () => {
       expect(await store.put(chunksOf(new Uint8Array(0)), { maxBytes: 0 })).toEqual({
         sha256: EMPTY_SHA256,

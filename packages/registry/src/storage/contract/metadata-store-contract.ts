@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { StoreConflictError, StoreNotFoundError } from '../errors';
+import { StoreConflictError, StoreNotFoundError, StoreQuotaError } from '../errors';
 import type { MetadataStore } from '../metadata-store';
 import type { NewKey, NewToken, NewVersionFile } from '../records';
 
@@ -14,6 +14,13 @@ const KEY: NewKey = {
 };
 const TOKEN: NewToken = { id: 't1', name: 'ci', secretHash: SHA_A, role: 'publish', namespaces: ['acme'] };
 const ZIP: NewVersionFile = { fileName: 'terraform-provider-hello_1.0.0_linux_amd64.zip', sha256: SHA_A, size: 10 };
+const ZIP_VERSION = {
+  namespace: 'acme',
+  type: 'hello',
+  version: '1.0.0',
+  protocols: ['5.0'],
+  keyId: '0123456789ABCDEF',
+};
 const PREPARED = { protocols: ['5.0'], downloads: { linux_amd64: { shasum: SHA_A, nested: [1, 'two', null] } } };
 
 function isIsoDate(value: string | undefined): boolean {
@@ -198,7 +205,10 @@ export function describeMetadataStoreContract(name: string, create: () => Promis
       it('deletes a draft with its files, but not a published version', async () => {
         await seedDraft();
         await store.putFile('acme', 'hello', '1.0.0', ZIP);
-        expect(await store.deleteDraft('acme', 'hello', '1.0.0')).toBe(true);
+        expect(await store.deleteDraft('acme', 'hello', '1.0.0')).toEqual({
+          deleted: true,
+          files: [{ ...ZIP, uploadedAt: expect.any(String) as string }],
+        });
         expect(await store.getVersion('acme', 'hello', '1.0.0')).toBeUndefined();
         expect(await store.listFiles('acme', 'hello', '1.0.0')).toEqual([]);
         await expect(store.deleteDraft('acme', 'hello', '1.0.0')).rejects.toBeInstanceOf(StoreNotFoundError);
@@ -212,7 +222,7 @@ export function describeMetadataStoreContract(name: string, create: () => Promis
         });
         await store.putFile('acme', 'hello', '2.0.0', ZIP);
         await store.publishVersion('acme', 'hello', '2.0.0', PREPARED);
-        expect(await store.deleteDraft('acme', 'hello', '2.0.0')).toBe(false);
+        expect(await store.deleteDraft('acme', 'hello', '2.0.0')).toEqual({ deleted: false });
         expect((await store.getVersion('acme', 'hello', '2.0.0'))?.state).toBe('published');
         expect(await store.listFiles('acme', 'hello', '2.0.0')).toHaveLength(1);
       });
@@ -224,14 +234,55 @@ export function describeMetadataStoreContract(name: string, create: () => Promis
         const sums: NewVersionFile = { fileName: 'terraform-provider-hello_1.0.0_SHA256SUMS', sha256: SHA_B, size: 3 };
         const added = await store.putFile('acme', 'hello', '1.0.0', ZIP);
         await store.putFile('acme', 'hello', '1.0.0', sums);
-        expect(added).toEqual({ ...ZIP, uploadedAt: added.uploadedAt });
-        expect(isIsoDate(added.uploadedAt)).toBe(true);
-        const replaced = await store.putFile('acme', 'hello', '1.0.0', { ...ZIP, sha256: SHA_B, size: 20 });
+        expect(added).toEqual({ file: { ...ZIP, uploadedAt: added.file.uploadedAt }, replaced: undefined });
+        expect(isIsoDate(added.file.uploadedAt)).toBe(true);
+        const replacing = await store.putFile('acme', 'hello', '1.0.0', { ...ZIP, sha256: SHA_B, size: 20 });
+        expect(replacing.replaced).toEqual(added.file);
         expect(await store.listFiles('acme', 'hello', '1.0.0')).toEqual([
           { ...sums, uploadedAt: expect.any(String) as string },
-          replaced,
+          replacing.file,
         ]);
-        expect(replaced).toMatchObject({ sha256: SHA_B, size: 20 });
+        expect(replacing.file).toMatchObject({ sha256: SHA_B, size: 20 });
+      });
+
+      it('deletes one file of a draft, once, and says which', async () => {
+        await seedDraft();
+        const { file } = await store.putFile('acme', 'hello', '1.0.0', ZIP);
+        expect(await store.deleteFile('acme', 'hello', '1.0.0', ZIP.fileName)).toEqual(file);
+        expect(await store.deleteFile('acme', 'hello', '1.0.0', ZIP.fileName)).toBeUndefined();
+        expect(await store.listFiles('acme', 'hello', '1.0.0')).toEqual([]);
+        await expect(store.deleteFile('acme', 'hello', '9.9.9', ZIP.fileName)).rejects.toBeInstanceOf(
+          StoreNotFoundError,
+        );
+      });
+
+      it('knows which digests any record still references, published or draft', async () => {
+        await seedDraft();
+        await store.putFile('acme', 'hello', '1.0.0', ZIP);
+        expect(await store.isBlobReferenced(SHA_A)).toBe(true);
+        expect(await store.isBlobReferenced(SHA_B)).toBe(false);
+        await store.publishVersion('acme', 'hello', '1.0.0', PREPARED);
+        expect(await store.isBlobReferenced(SHA_A)).toBe(true);
+        await store.createVersion({ ...ZIP_VERSION, version: '2.0.0' });
+        await store.putFile('acme', 'hello', '2.0.0', { ...ZIP, sha256: SHA_B });
+        await store.deleteDraft('acme', 'hello', '2.0.0');
+        expect(await store.isBlobReferenced(SHA_B)).toBe(false);
+      });
+
+      it('sums the bytes of drafts only, and refuses an upload past the quota without storing it', async () => {
+        await seedDraft();
+        await store.putFile('acme', 'hello', '1.0.0', { ...ZIP, size: 60 }, { quotaBytes: 100 });
+        expect(await store.sumDraftBytes('acme')).toBe(60);
+        // Replacing a file counts its new size instead of the old one.
+        await store.putFile('acme', 'hello', '1.0.0', { ...ZIP, size: 100 }, { quotaBytes: 100 });
+        const sums: NewVersionFile = { fileName: 'terraform-provider-hello_1.0.0_SHA256SUMS', sha256: SHA_B, size: 1 };
+        const error = await store.putFile('acme', 'hello', '1.0.0', sums, { quotaBytes: 100 }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(StoreQuotaError);
+        expect(error).toMatchObject({ code: 'QUOTA_EXCEEDED', quotaBytes: 100, usedBytes: 100 });
+        expect((await store.listFiles('acme', 'hello', '1.0.0')).map((f) => f.fileName)).toEqual([ZIP.fileName]);
+        await store.publishVersion('acme', 'hello', '1.0.0', PREPARED);
+        expect(await store.sumDraftBytes('acme')).toBe(0);
+        expect(await store.sumDraftBytes('nope')).toBe(0);
       });
 
       it('refuses a file for an unknown version', async () => {
@@ -277,6 +328,85 @@ export function describeMetadataStoreContract(name: string, create: () => Promis
         expect(results.filter(Boolean)).toHaveLength(1);
         const winner = results.indexOf(true);
         expect((await store.getVersion('acme', 'hello', '1.0.0'))?.prepared).toEqual({ winner });
+      });
+    });
+
+    describe('publish leases: a publish validates exactly the files it flips', () => {
+      const SUMS: NewVersionFile = { fileName: 'terraform-provider-hello_1.0.0_SHA256SUMS', sha256: SHA_B, size: 3 };
+      const validated = [{ fileName: ZIP.fileName, sha256: SHA_A }];
+
+      it('freezes the files while the lease lasts: puts, deletes and a draft delete conflict, nothing changes', async () => {
+        await seedDraft();
+        await store.putFile('acme', 'hello', '1.0.0', ZIP);
+        const lease = await store.beginPublish('acme', 'hello', '1.0.0', { leaseMs: 60_000 });
+        expect(lease).toEqual(expect.any(String));
+        await expect(store.putFile('acme', 'hello', '1.0.0', SUMS)).rejects.toBeInstanceOf(StoreConflictError);
+        await expect(store.putFile('acme', 'hello', '1.0.0', { ...ZIP, sha256: SHA_B })).rejects.toBeInstanceOf(
+          StoreConflictError,
+        );
+        await expect(store.deleteFile('acme', 'hello', '1.0.0', ZIP.fileName)).rejects.toBeInstanceOf(
+          StoreConflictError,
+        );
+        await expect(store.deleteDraft('acme', 'hello', '1.0.0')).rejects.toBeInstanceOf(StoreConflictError);
+        expect(await store.beginPublish('acme', 'hello', '1.0.0', { leaseMs: 60_000 })).toBeUndefined();
+        expect(await store.publishVersion('acme', 'hello', '1.0.0', PREPARED)).toBe(false);
+        expect((await store.listFiles('acme', 'hello', '1.0.0')).map((f) => [f.fileName, f.sha256])).toEqual([
+          [ZIP.fileName, SHA_A],
+        ]);
+        expect(
+          await store.publishVersion('acme', 'hello', '1.0.0', PREPARED, { lease: lease!, files: validated }),
+        ).toBe(true);
+        expect(await store.getVersion('acme', 'hello', '1.0.0')).toMatchObject({ state: 'published' });
+      });
+
+      it('of an upload racing a leased publish, the upload conflicts and the validated files are published', async () => {
+        await seedDraft();
+        await store.putFile('acme', 'hello', '1.0.0', ZIP);
+        const lease = await store.beginPublish('acme', 'hello', '1.0.0', { leaseMs: 60_000 });
+        const [upload, published] = await Promise.allSettled([
+          store.putFile('acme', 'hello', '1.0.0', { ...ZIP, sha256: SHA_B }),
+          store.publishVersion('acme', 'hello', '1.0.0', PREPARED, { lease: lease!, files: validated }),
+        ]);
+        expect(upload.status).toBe('rejected');
+        expect(published).toEqual({ status: 'fulfilled', value: true });
+        expect((await store.listFiles('acme', 'hello', '1.0.0')).map((f) => f.sha256)).toEqual([SHA_A]);
+      });
+
+      it('refuses to flip when the stored files are not those validated, or the lease is not the caller’s', async () => {
+        await seedDraft();
+        await store.putFile('acme', 'hello', '1.0.0', ZIP);
+        // A lease that ran out (leaseMs 0) no longer freezes the files; the file condition still guards the flip.
+        const stale = await store.beginPublish('acme', 'hello', '1.0.0', { leaseMs: 0 });
+        await store.putFile('acme', 'hello', '1.0.0', SUMS);
+        expect(
+          await store.publishVersion('acme', 'hello', '1.0.0', PREPARED, { lease: stale!, files: validated }),
+        ).toBe(false);
+        const extra = [...validated, { fileName: SUMS.fileName, sha256: SHA_A }];
+        expect(await store.publishVersion('acme', 'hello', '1.0.0', PREPARED, { lease: stale!, files: extra })).toBe(
+          false,
+        );
+        expect(
+          await store.publishVersion('acme', 'hello', '1.0.0', PREPARED, { lease: 'other', files: validated }),
+        ).toBe(false);
+        expect((await store.getVersion('acme', 'hello', '1.0.0'))?.state).toBe('draft');
+        const both = [...validated, { fileName: SUMS.fileName, sha256: SHA_B }];
+        expect(await store.publishVersion('acme', 'hello', '1.0.0', PREPARED, { lease: stale!, files: both })).toBe(
+          true,
+        );
+      });
+
+      it('gives the draft back on abort, and gives no lease on a published or unknown version', async () => {
+        await seedDraft();
+        const lease = await store.beginPublish('acme', 'hello', '1.0.0', { leaseMs: 60_000 });
+        await store.abortPublish('acme', 'hello', '1.0.0', 'not-the-lease');
+        await expect(store.putFile('acme', 'hello', '1.0.0', ZIP)).rejects.toBeInstanceOf(StoreConflictError);
+        await store.abortPublish('acme', 'hello', '1.0.0', lease!);
+        await store.putFile('acme', 'hello', '1.0.0', ZIP);
+        expect(await store.publishVersion('acme', 'hello', '1.0.0', PREPARED)).toBe(true);
+        expect(await store.beginPublish('acme', 'hello', '1.0.0', { leaseMs: 60_000 })).toBeUndefined();
+        await expect(store.beginPublish('acme', 'hello', '9.9.9', { leaseMs: 1 })).rejects.toBeInstanceOf(
+          StoreNotFoundError,
+        );
       });
     });
 

@@ -1,0 +1,55 @@
+import { DEFAULT_ZIP_LIMITS, type ZipLimits } from '@signet/core';
+
+import type { BlobStore } from '../storage/blob-store';
+import type { MetadataStore } from '../storage/metadata-store';
+import { createBlobKeeper, type BlobKeeper } from './blob-keeper';
+import { createReportCache, type ReportCache, type ReportCacheOptions } from './report-cache';
+import { DEFAULT_SMALL_FILE_LIMITS, type UploadLimits } from './upload-limits';
+import { createValidationGate, type ValidationGate, type ValidationGateOptions } from './validation-gate';
+
+/** What the draft services (uploads, reports, publish, deletes) work with; one set per server. */
+export interface DraftServiceDeps {
+  metadata: MetadataStore;
+  blobs: BlobStore;
+  zipLimits: ZipLimits;
+  uploadLimits: UploadLimits;
+  /** Most bytes the drafts of one namespace may hold together. */
+  draftQuotaBytes: number;
+  keeper: BlobKeeper;
+  reports: ReportCache;
+  validations: ValidationGate;
+}
+
+/** Options of `createDraftServiceDeps`; every limit has a default. */
+export interface DraftServiceOptions {
+  metadata: MetadataStore;
+  blobs: BlobStore;
+  zipLimits?: ZipLimits | undefined;
+  /** Largest zip an upload may send. Default 1 GiB. */
+  maxFileBytes?: number | undefined;
+  /** Default 10 GiB: ten large multi-platform releases being assembled at once. */
+  draftQuotaBytes?: number | undefined;
+  reportCache?: ReportCacheOptions | undefined;
+  validations?: ValidationGateOptions | undefined;
+}
+
+export const DEFAULT_MAX_FILE_BYTES = 1024 ** 3;
+export const DEFAULT_DRAFT_QUOTA_BYTES = 10 * 1024 ** 3;
+
+/** The draft services' dependencies with their limits, caches and locks. */
+export function createDraftServiceDeps(options: DraftServiceOptions): DraftServiceDeps {
+  const { metadata, blobs } = options;
+  return {
+    metadata,
+    blobs,
+    zipLimits: options.zipLimits ?? DEFAULT_ZIP_LIMITS,
+    uploadLimits: {
+      maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
+      ...DEFAULT_SMALL_FILE_LIMITS,
+    },
+    draftQuotaBytes: options.draftQuotaBytes ?? DEFAULT_DRAFT_QUOTA_BYTES,
+    keeper: createBlobKeeper(metadata, blobs),
+    reports: createReportCache(options.reportCache),
+    validations: createValidationGate(options.validations),
+  };
+}
