@@ -14,4 +14,10 @@ export {
   type Version,
   type VersionFile,
 } from './client';
-export { publishRelease, type PublishEvent, type PublishReleaseOptions, type PublishResult } from './publish';
+export {
+  publishRelease,
+  ReleaseInvalidError,
+  type PublishEvent,
+  type PublishReleaseOptions,
+  type PublishResult,
+} from './publish';

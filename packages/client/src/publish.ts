@@ -1,16 +1,18 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 
 import {
+  ARTIFACT_SIZE_LIMITS,
   inspectKey,
-  normalizeProtocols,
   parseArtifactName,
-  parseManifest,
+  readCapped,
   readPublicKeyArmored,
   SignetError,
   selectReleaseFiles,
   sha256File,
+  validateRelease,
   verifyShasumsSignature,
   type ReleaseFile,
+  type ReleaseReport,
 } from '@signet/core';
 
 import { RegistryError, type RegistryClient, type Version } from './client';
@@ -41,6 +43,8 @@ export interface PublishResult {
   name: string;
   version: string;
   keyId: string;
+  /** The local validation that ran before any request (ok; it may hold warnings). */
+  report: ReleaseReport;
   /** True when the same bytes were already published: nothing was changed. */
   alreadyPublished: boolean;
   uploaded: string[];
@@ -49,22 +53,46 @@ export interface PublishResult {
 }
 
 /**
- * Publishes a release folder to a Signet registry: namespace key, provider, draft, uploads (files already
- * uploaded with the same bytes are skipped, so a re-run resumes), then publish, which validates on the server.
- * Re-publishing identical bytes is a no-op; different bytes for a published version fail (published bytes never
- * change). The private key is never read here.
+ * The release failed the local validation, so nothing was sent to the registry. `report` is exactly what
+ * `signet validate` shows for the same files (and what the registry's publish would refuse with).
+ */
+export class ReleaseInvalidError extends SignetError {
+  readonly report: ReleaseReport;
+
+  constructor(report: ReleaseReport) {
+    const errors = report.problems.filter((p) => p.severity === 'error');
+    super(
+      'RELEASE_INVALID',
+      `The release has ${errors.length} error(s); nothing was sent to the registry. Fix them and publish again: ${errors.map((p) => `${p.code}: ${p.message}`).join(' | ')}`,
+    );
+    this.report = report;
+  }
+}
+
+/**
+ * Publishes a release folder to a Signet registry. First validates it locally with the core's `validateRelease`
+ * (with `publicKey` when given), exactly as `signet validate` and the registry's publish do, and throws
+ * `ReleaseInvalidError` before any request when it has an error: a bad release leaves nothing behind on the
+ * registry. Then namespace key, provider, draft, uploads (files already uploaded with the same bytes are
+ * skipped, so a re-run resumes), and publish, which validates again on the server. Re-publishing identical
+ * bytes is a no-op; different bytes for a published version fail (published bytes never change). The private
+ * key is never read here.
  */
 export async function publishRelease(options: PublishReleaseOptions): Promise<PublishResult> {
   const { client, namespace } = options;
   const progress = options.onProgress ?? (() => {});
   const { name, version } = identify(options.files, options.name, options.version);
   const files = selectReleaseFiles(options.files, name, version);
-  const local = new Map<string, { path: string; sha256: string; size: number }>();
-  for (const file of files) {
-    const [sha256, info] = await Promise.all([sha256File(file.path), stat(file.path)]);
-    local.set(file.fileName, { path: file.path, sha256, size: info.size });
-  }
-  const protocols = normalizeProtocols(options.protocols ?? (await manifestProtocols(files)));
+  const report = await validateRelease({
+    files,
+    name,
+    version,
+    protocols: options.protocols,
+    keys: options.publicKey === undefined ? undefined : [options.publicKey],
+  });
+  if (!report.ok) throw new ReleaseInvalidError(report);
+  const local = await describeLocalFiles(files, report);
+  const protocols = report.protocols;
 
   await ensureNamespace(client, namespace, progress);
   const keyId = await resolveKey(client, namespace, files, options.publicKey, progress);
@@ -97,6 +125,7 @@ export async function publishRelease(options: PublishReleaseOptions): Promise<Pu
       name,
       version,
       keyId,
+      report,
       alreadyPublished: true,
       uploaded: [],
       skipped: [...local.keys()],
@@ -125,7 +154,24 @@ export async function publishRelease(options: PublishReleaseOptions): Promise<Pu
   const registryVersion = options.draft
     ? ((await client.getVersion(namespace, name, version)) as Version)
     : await client.publish(namespace, name, version);
-  return { name, version, keyId, alreadyPublished: false, uploaded, skipped, registryVersion };
+  return { name, version, keyId, report, alreadyPublished: false, uploaded, skipped, registryVersion };
+}
+
+/** Each file's path, SHA-256 and size; the zips' from the validation, which hashed them already. */
+async function describeLocalFiles(
+  files: readonly ReleaseFile[],
+  report: ReleaseReport,
+): Promise<Map<string, { path: string; sha256: string; size: number }>> {
+  const zips = new Map(report.platforms.map((p) => [p.fileName, p]));
+  const local = new Map<string, { path: string; sha256: string; size: number }>();
+  for (const file of files) {
+    const zip = zips.get(file.fileName);
+    const [sha256, size] = zip
+      ? [zip.sha256, zip.size]
+      : await Promise.all([sha256File(file.path), stat(file.path).then((info) => info.size)]);
+    local.set(file.fileName, { path: file.path, sha256, size });
+  }
+  return local;
 }
 
 /** The release's name and version: given, or from its SHA256SUMS file (else its only zips). */
@@ -148,16 +194,6 @@ function identify(files: readonly ReleaseFile[], name?: string, version?: string
       ? 'No release files found: expected terraform-provider-NAME_VERSION_SHA256SUMS and its zips (run `signet release` or `signet package` first).'
       : `The folder holds several releases (${ids.join(', ')}); choose one with --name and --version.`,
   );
-}
-
-async function manifestProtocols(files: readonly ReleaseFile[]): Promise<string[]> {
-  const manifest = files.find((f) => parseArtifactName(f.fileName)?.kind === 'manifest');
-  if (!manifest) return ['5.0'];
-  try {
-    return parseManifest(await readFile(manifest.path, 'utf8')).protocols;
-  } catch {
-    return ['5.0']; // the registry's validation reports MANIFEST_INVALID with the details
-  }
 }
 
 async function ensureNamespace(client: RegistryClient, namespace: string, progress: (e: PublishEvent) => void) {
@@ -199,12 +235,17 @@ async function resolveKey(
   const sums = files.find((f) => parseArtifactName(f.fileName)?.kind === 'shasums');
   const sig = files.find((f) => parseArtifactName(f.fileName)?.kind === 'signature');
   if (sums && sig) {
-    const [shasums, signature] = await Promise.all([readFile(sums.path), readFile(sig.path)]);
-    for (const key of keys) {
-      const result = await verifyShasumsSignature({ shasums, signature, keys: [key.ascii_armor] }).catch(
-        () => undefined,
-      );
-      if (result?.valid) return key.key_id;
+    const [shasums, signature] = await Promise.all([
+      readCapped(sums.path, ARTIFACT_SIZE_LIMITS.shasums),
+      readCapped(sig.path, ARTIFACT_SIZE_LIMITS.signature),
+    ]);
+    // Validated before any request, so both are under their caps; were they not, no key would verify.
+    if ('bytes' in shasums && 'bytes' in signature) {
+      for (const key of keys) {
+        const verification = { shasums: shasums.bytes, signature: signature.bytes, keys: [key.ascii_armor] };
+        const result = await verifyShasumsSignature(verification).catch(() => undefined);
+        if (result?.valid) return key.key_id;
+      }
     }
   }
   throw new SignetError(

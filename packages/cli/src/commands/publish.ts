@@ -1,6 +1,12 @@
 import { resolve } from 'node:path';
 
-import { createRegistryClient, publishRelease, RegistryError, type PublishEvent } from '@signet/client';
+import {
+  createRegistryClient,
+  publishRelease,
+  RegistryError,
+  ReleaseInvalidError,
+  type PublishEvent,
+} from '@signet/client';
 import { readReleaseFiles, type Problem } from '@signet/core';
 
 import { optionalString, requireString, type Command } from '../command';
@@ -8,18 +14,20 @@ import { EXIT, UsageError, type CliContext } from '../context';
 import { readKeyFile } from '../key-files';
 import { formatProblems, formatSize } from '../render';
 import { parseOptionalIdentity } from './package';
+import { formatReport } from './validate';
 
 export const publish: Command = {
-  summary: 'upload a release folder to a Signet registry and publish it (validated on the server)',
+  summary: 'validate a release folder, upload it to a Signet registry and publish it (validated again on the server)',
   usage: `Usage: signet publish DIR --registry URL --namespace NS [--key public.asc] [--draft]
                       [--name NAME] [--version VERSION] [--protocols 6.0] [--ca-file ca.pem] [--json]
 
-Creates the namespace's provider and a draft version as needed, uploads the release's files (a re-run
-skips files already uploaded), then publishes; the registry validates exactly as \`signet validate\` does
-and answers with every problem. --draft stops before publishing. --key registers the signing key's public
+Validates the release first, exactly as \`signet validate\` does (with --key when given): with any error
+it prints the same report and exits 1 before contacting the registry. Then creates the namespace's provider
+and a draft version as needed, uploads the release's files (a re-run skips files already uploaded), and
+publishes; the registry validates again and answers with every problem. --draft stops before publishing. --key registers the signing key's public
 half if the namespace lacks it; without it, the namespace key that verifies the signature is used.
 The token comes from SIGNET_TOKEN (never a flag). --ca-file (or SSL_CERT_FILE) trusts a private CA,
-such as the DATA/tls/ca.pem of \`signet serve\`. Exit code 1 when the registry reports problems.`,
+such as the DATA/tls/ca.pem of \`signet serve\`. Exit code 1 when the release or the registry reports problems.`,
   options: {
     registry: { type: 'string' },
     namespace: { type: 'string' },
@@ -54,9 +62,18 @@ such as the DATA/tls/ca.pem of \`signet serve\`. Exit code 1 when the registry r
         draft: args.values.draft === true,
         onProgress: (event: PublishEvent) => log(describe(event)),
       }).catch((error: unknown) => {
+        if (error instanceof ReleaseInvalidError) return error;
         if (error instanceof RegistryError && error.status === 422) return error;
         throw error;
       });
+      if (result instanceof ReleaseInvalidError) {
+        // The same report as `signet validate` of these files; nothing reached the registry.
+        return {
+          json: result.report,
+          text: `${formatReport(result.report)}Nothing was sent to the registry.\n`,
+          exitCode: EXIT.problems,
+        };
+      }
       if (result instanceof RegistryError) {
         const problems = result.errors as Problem[];
         return {
