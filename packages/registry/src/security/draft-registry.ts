@@ -85,7 +85,7 @@ export async function openDraftRegistry(options: DraftRegistryOptions = {}): Pro
       headers,
       body,
       ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
-    } as RequestInit);
+    });
   };
   const ok = async (res: Promise<Response>) => {
     const response = await res;
