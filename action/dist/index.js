@@ -21859,7 +21859,7 @@ var require_yauzl = __commonJS({
     var PassThrough = __require("stream").PassThrough;
     var Writable = __require("stream").Writable;
     var crc32 = typeof zlib2.crc32 === "function" ? zlib2.crc32 : require_crc32();
-    exports.open = open2;
+    exports.open = open3;
     exports.fromFd = fromFd;
     exports.fromBuffer = fromBuffer;
     exports.fromRandomAccessReader = fromRandomAccessReader;
@@ -21877,7 +21877,7 @@ var require_yauzl = __commonJS({
     exports.RandomAccessReader = RandomAccessReader;
     function openPromise(path6, options2) {
       return new Promise((resolve3, reject) => {
-        open2(path6, { ...options2, lazyEntries: true }, function(err2, zipfile) {
+        open3(path6, { ...options2, lazyEntries: true }, function(err2, zipfile) {
           if (err2) return reject(err2);
           resolve3(zipfile);
         });
@@ -21907,7 +21907,7 @@ var require_yauzl = __commonJS({
         });
       });
     }
-    function open2(path6, options2, callback) {
+    function open3(path6, options2, callback) {
       if (typeof options2 === "function") {
         callback = options2;
         options2 = null;
@@ -44906,7 +44906,7 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "node_modules/.pnpm/undici@7.30.2/node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
-    var { writeFile: writeFile4, readFile: readFile6, mkdir: mkdir4 } = __require("node:fs/promises");
+    var { writeFile: writeFile4, readFile: readFile4, mkdir: mkdir4 } = __require("node:fs/promises");
     var { dirname: dirname5, resolve: resolve3 } = __require("node:path");
     var { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers");
     var { InvalidArgumentError, UndiciError } = require_errors3();
@@ -45108,7 +45108,7 @@ var require_snapshot_recorder = __commonJS({
           throw new InvalidArgumentError("Snapshot path is required");
         }
         try {
-          const data = await readFile6(resolve3(path6), "utf8");
+          const data = await readFile4(resolve3(path6), "utf8");
           const parsed = JSON.parse(data);
           if (Array.isArray(parsed)) {
             this.#snapshots.clear();
@@ -58390,7 +58390,7 @@ var require_lib = __commonJS({
 });
 
 // action/src/main.ts
-import { readdir as readdir5, readFile as readFile5, rm as rm4, stat as stat9 } from "node:fs/promises";
+import { readdir as readdir5, readFile as readFile3, rm as rm4, stat as stat9 } from "node:fs/promises";
 import { join as join7, relative, resolve as resolve2 } from "node:path";
 
 // node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/command.js
@@ -59244,19 +59244,19 @@ function balancedWithBudget(str, masked, budget) {
 }
 function maskUnmatchedOpens(masked, budget) {
   budget.remaining -= masked.length;
-  const open2 = [];
+  const open3 = [];
   for (let i2 = 0; i2 < masked.length; i2++) {
     const c = masked.charCodeAt(i2);
     if (c === 123) {
-      open2.push(i2);
-    } else if (c === 125 && open2.length) {
-      open2.pop();
+      open3.push(i2);
+    } else if (c === 125 && open3.length) {
+      open3.pop();
     }
   }
   let out = "";
   let last = 0;
-  for (let i2 = 0; i2 < open2.length; i2++) {
-    const at = open2[i2];
+  for (let i2 = 0; i2 < open3.length; i2++) {
+    const at = open3[i2];
     out += masked.slice(last, at) + "\0";
     last = at + 1;
   }
@@ -61040,10 +61040,10 @@ var Minimatch = class {
       }
       return filtered.join("/");
     }).join("|");
-    const [open2, close] = set.length > 1 ? ["(?:", ")"] : ["", ""];
-    re = "^" + open2 + re + close + "$";
+    const [open3, close] = set.length > 1 ? ["(?:", ")"] : ["", ""];
+    re = "^" + open3 + re + close + "$";
     if (this.partial) {
-      re = "^(?:\\/|" + open2 + re.slice(1, -1) + close + ")$";
+      re = "^(?:\\/|" + open3 + re.slice(1, -1) + close + ")$";
     }
     if (this.negate)
       re = "^(?!" + re + ").+$";
@@ -61618,10 +61618,41 @@ function create(patterns, options2) {
 
 // packages/client/src/client.ts
 import { createReadStream as createReadStream4 } from "node:fs";
-import { readFile as readFile3, stat as stat5 } from "node:fs/promises";
+import { readFile as readFile2, stat as stat5 } from "node:fs/promises";
 import { rootCertificates } from "node:tls";
 
 // packages/core/src/problem.ts
+var PROBLEM_CODES = [
+  "FILE_MISSING",
+  "FILE_UNEXPECTED",
+  "FILENAME_VERSION_MISMATCH",
+  "FILENAME_NAME_MISMATCH",
+  "PLATFORM_UNKNOWN",
+  "PLATFORM_DUPLICATE",
+  "PLATFORM_REQUIRED_MISSING",
+  "SHASUMS_MALFORMED",
+  "SHASUMS_ENTRY_MISSING",
+  "SHASUMS_MISMATCH",
+  "SHASUMS_EXTRA_ENTRY",
+  "SIGNATURE_INVALID",
+  "SIGNATURE_WRONG_KEY",
+  "SIGNATURE_ARMORED",
+  "SIGNATURE_UNVERIFIED",
+  "KEY_INVALID",
+  "KEY_UNSUPPORTED",
+  "KEY_EXPIRED",
+  "KEY_REVOKED",
+  "KEY_WEAK",
+  "MANIFEST_INVALID",
+  "PROTOCOL_MISMATCH",
+  "PROTOCOL_UNSUPPORTED",
+  "ZIP_INVALID",
+  "ZIP_DIRECTORY_ENTRY",
+  "ZIP_UNSAFE_PATH",
+  "ZIP_TOO_LARGE",
+  "ZIP_NO_EXECUTABLE",
+  "BINARY_PLATFORM_MISMATCH"
+];
 function createProblem(code, message, options2 = {}) {
   const result = { code, severity: options2.severity ?? "error", message };
   if (options2.file !== void 0) result.file = options2.file;
@@ -61644,18 +61675,132 @@ function isSignetError(error2, code) {
   return error2 instanceof SignetError && (code === void 0 || error2.code === code);
 }
 
+// packages/core/src/shasums.ts
+function compareUtf8(a, b) {
+  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+}
+var HEX_64 = /^[0-9a-fA-F]{64}$/;
+var FILE_NAME = /^[^\s*]\S*$/;
+function formatShasums(entries) {
+  const seen = /* @__PURE__ */ new Set();
+  for (const { sha256: sha2562, fileName } of entries) {
+    if (!HEX_64.test(sha2562)) {
+      throw new SignetError(
+        "SHASUMS_MALFORMED",
+        `Cannot list ${JSON.stringify(fileName)} in SHA256SUMS: its hash ${JSON.stringify(sha2562)} is not 64 hex digits; pass the file's SHA-256 as hex.`
+      );
+    }
+    if (!FILE_NAME.test(fileName)) {
+      throw new SignetError(
+        "SHASUMS_MALFORMED",
+        `Cannot list ${JSON.stringify(fileName)} in SHA256SUMS: expected a non-empty file name without whitespace that does not start with "*"; rename the file.`
+      );
+    }
+    if (seen.has(fileName)) {
+      throw new SignetError(
+        "SHASUMS_MALFORMED",
+        `Cannot list ${JSON.stringify(fileName)} in SHA256SUMS twice; pass each file once.`
+      );
+    }
+    seen.add(fileName);
+  }
+  return [...entries].sort((a, b) => compareUtf8(a.fileName, b.fileName)).map((e) => `${e.sha256.toLowerCase()}  ${e.fileName}
+`).join("");
+}
+function parseShasums(text) {
+  const lines = text.split("\n").map((line) => line.replace(/\r$/, ""));
+  while (lines.length > 0 && lines[lines.length - 1].trim() === "") lines.pop();
+  if (lines.length === 0) {
+    throw new SignetError(
+      "SHASUMS_MALFORMED",
+      'SHA256SUMS is empty; expected one "<64 hex digits>  <file name>" line per zip and for the manifest (regenerate it with signet package).'
+    );
+  }
+  const entries = [];
+  const seen = /* @__PURE__ */ new Set();
+  for (const [index2, line] of lines.entries()) {
+    const entry = parseLine(line, index2);
+    if (seen.has(entry.fileName))
+      throw malformed(index2, line, `${JSON.stringify(entry.fileName)} is already listed above; keep one line per file`);
+    seen.add(entry.fileName);
+    entries.push(entry);
+  }
+  return entries;
+}
+function parseLine(line, index2) {
+  if (line.trim() === "") throw malformed(index2, line, "found an empty line between entries; remove it");
+  if (index2 === 0 && line.startsWith("\uFEFF"))
+    throw malformed(index2, line, "the file starts with a byte-order mark; save it as UTF-8 without BOM");
+  const fields = line.trim().split(/\s+/);
+  const [hash = "", fileName = ""] = fields;
+  if (fields.length !== 2) {
+    throw malformed(
+      index2,
+      line,
+      `expected "<64 hex digits>  <file name>", found ${fields.length} whitespace-separated field(s); regenerate the file with sha256sum or signet package`
+    );
+  }
+  if (!HEX_64.test(hash)) {
+    throw malformed(
+      index2,
+      line,
+      `expected a SHA-256 of 64 hex digits first, found ${JSON.stringify(hash)} (${hash.length} characters); regenerate the file with sha256sum or signet package`
+    );
+  }
+  if (fileName.startsWith("*")) {
+    throw malformed(
+      index2,
+      line,
+      'found the binary-mode "*name" form, which terraform does not accept; write "<hash>  <name>" (sha256sum without -b)'
+    );
+  }
+  return { sha256: hash.toLowerCase(), fileName };
+}
+function malformed(index2, line, why) {
+  return new SignetError(
+    "SHASUMS_MALFORMED",
+    `SHA256SUMS line ${index2 + 1} (${JSON.stringify(line.slice(0, 120))}) is malformed: ${why}.`
+  );
+}
+
+// packages/core/src/problem-order.ts
+var CODE_RANK = new Map(PROBLEM_CODES.map((code, index2) => [code, index2]));
+function compareProblems(a, b) {
+  if (a.file === void 0 !== (b.file === void 0)) return a.file === void 0 ? -1 : 1;
+  const byFile = a.file === void 0 || b.file === void 0 ? 0 : compareUtf8(a.file, b.file);
+  if (byFile !== 0) return byFile;
+  const byCode = (CODE_RANK.get(a.code) ?? 0) - (CODE_RANK.get(b.code) ?? 0);
+  if (byCode !== 0) return byCode;
+  return a.message < b.message ? -1 : a.message > b.message ? 1 : 0;
+}
+function sortProblems(problems) {
+  return [...problems].sort(compareProblems);
+}
+
 // packages/core/src/names.ts
 var NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
-function assertName(value, what, example) {
+function nameProblem(value, what) {
   if (!NAME_PATTERN.test(value)) {
+    return "use 1\u201364 lowercase letters, digits and dashes, not starting or ending with a dash";
+  }
+  if (value.includes("--")) return 'terraform refuses two dashes in a row (and "xn--" punycode labels)';
+  if (what === "provider type" && value.startsWith("terraform-")) {
+    return `terraform refuses a type that starts with "terraform-"; drop the prefix (${JSON.stringify(value.replace(/^terraform-(provider-)?/, ""))})`;
+  }
+  return void 0;
+}
+function assertName(value, what, example) {
+  const problem = nameProblem(value, what);
+  if (problem !== void 0) {
+    const label = what === "provider type" ? "provider name" : what;
     throw new SignetError(
       "NAME_INVALID",
-      `Invalid ${what} ${JSON.stringify(value)}: use 1\u201364 lowercase letters, digits and dashes, not starting or ending with a dash (for example ${JSON.stringify(example)}).`
+      `Invalid ${label} ${JSON.stringify(value)}: ${problem} (for example ${JSON.stringify(example)}).`
     );
   }
 }
 function assertProviderName(name) {
-  assertName(name, "provider name", "hello");
+  assertName(name, "provider type", "hello");
 }
 function assertNamespace(namespace) {
   assertName(namespace, "namespace", "acme");
@@ -61839,94 +61984,6 @@ function describe(value) {
   return value === void 0 ? "missing" : JSON.stringify(value);
 }
 
-// packages/core/src/shasums.ts
-function compareUtf8(a, b) {
-  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
-}
-var HEX_64 = /^[0-9a-fA-F]{64}$/;
-var FILE_NAME = /^[^\s*]\S*$/;
-function formatShasums(entries) {
-  const seen = /* @__PURE__ */ new Set();
-  for (const { sha256: sha2562, fileName } of entries) {
-    if (!HEX_64.test(sha2562)) {
-      throw new SignetError(
-        "SHASUMS_MALFORMED",
-        `Cannot list ${JSON.stringify(fileName)} in SHA256SUMS: its hash ${JSON.stringify(sha2562)} is not 64 hex digits; pass the file's SHA-256 as hex.`
-      );
-    }
-    if (!FILE_NAME.test(fileName)) {
-      throw new SignetError(
-        "SHASUMS_MALFORMED",
-        `Cannot list ${JSON.stringify(fileName)} in SHA256SUMS: expected a non-empty file name without whitespace that does not start with "*"; rename the file.`
-      );
-    }
-    if (seen.has(fileName)) {
-      throw new SignetError(
-        "SHASUMS_MALFORMED",
-        `Cannot list ${JSON.stringify(fileName)} in SHA256SUMS twice; pass each file once.`
-      );
-    }
-    seen.add(fileName);
-  }
-  return [...entries].sort((a, b) => compareUtf8(a.fileName, b.fileName)).map((e) => `${e.sha256.toLowerCase()}  ${e.fileName}
-`).join("");
-}
-function parseShasums(text) {
-  const lines = text.split("\n").map((line) => line.replace(/\r$/, ""));
-  while (lines.length > 0 && lines[lines.length - 1].trim() === "") lines.pop();
-  if (lines.length === 0) {
-    throw new SignetError(
-      "SHASUMS_MALFORMED",
-      'SHA256SUMS is empty; expected one "<64 hex digits>  <file name>" line per zip and for the manifest (regenerate it with signet package).'
-    );
-  }
-  const entries = [];
-  const seen = /* @__PURE__ */ new Set();
-  for (const [index2, line] of lines.entries()) {
-    const entry = parseLine(line, index2);
-    if (seen.has(entry.fileName))
-      throw malformed(index2, line, `${JSON.stringify(entry.fileName)} is already listed above; keep one line per file`);
-    seen.add(entry.fileName);
-    entries.push(entry);
-  }
-  return entries;
-}
-function parseLine(line, index2) {
-  if (line.trim() === "") throw malformed(index2, line, "found an empty line between entries; remove it");
-  if (index2 === 0 && line.startsWith("\uFEFF"))
-    throw malformed(index2, line, "the file starts with a byte-order mark; save it as UTF-8 without BOM");
-  const fields = line.trim().split(/\s+/);
-  const [hash = "", fileName = ""] = fields;
-  if (fields.length !== 2) {
-    throw malformed(
-      index2,
-      line,
-      `expected "<64 hex digits>  <file name>", found ${fields.length} whitespace-separated field(s); regenerate the file with sha256sum or signet package`
-    );
-  }
-  if (!HEX_64.test(hash)) {
-    throw malformed(
-      index2,
-      line,
-      `expected a SHA-256 of 64 hex digits first, found ${JSON.stringify(hash)} (${hash.length} characters); regenerate the file with sha256sum or signet package`
-    );
-  }
-  if (fileName.startsWith("*")) {
-    throw malformed(
-      index2,
-      line,
-      'found the binary-mode "*name" form, which terraform does not accept; write "<hash>  <name>" (sha256sum without -b)'
-    );
-  }
-  return { sha256: hash.toLowerCase(), fileName };
-}
-function malformed(index2, line, why) {
-  return new SignetError(
-    "SHASUMS_MALFORMED",
-    `SHA256SUMS line ${index2 + 1} (${JSON.stringify(line.slice(0, 120))}) is malformed: ${why}.`
-  );
-}
-
 // packages/core/src/hashes.ts
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
@@ -61985,6 +62042,66 @@ function selectReleaseFiles(files, name, version) {
   });
 }
 
+// packages/core/src/artifact-size-limits.ts
+import { open as open2 } from "node:fs/promises";
+var ARTIFACT_SIZE_LIMITS = {
+  shasums: 1024 * 1024,
+  signature: 64 * 1024,
+  manifest: 64 * 1024
+};
+async function readCapped(path6, maxBytes) {
+  const handle = await open2(path6, "r");
+  try {
+    const info2 = await handle.stat();
+    if (info2.isFile() && info2.size > maxBytes) return { tooLarge: true, size: info2.size };
+    const buffer = Buffer.alloc(maxBytes + 1);
+    let filled = 0;
+    while (filled < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, null);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    if (filled > maxBytes)
+      return info2.isFile() ? { tooLarge: true, size: Math.max(info2.size, filled) } : { tooLarge: true };
+    return { bytes: buffer.subarray(0, filled) };
+  } finally {
+    await handle.close();
+  }
+}
+var WHAT_IT_HOLDS = {
+  shasums: "a SHA256SUMS holds one line per zip and the manifest, a few KiB",
+  signature: "a detached signature is under 1 KiB",
+  manifest: "a manifest is under 200 bytes"
+};
+async function readArtifact(file, kind, code, problems) {
+  const limit = ARTIFACT_SIZE_LIMITS[kind];
+  try {
+    const read = await readCapped(file.path, limit);
+    if ("bytes" in read) return read.bytes;
+    problems.push(
+      createProblem(
+        code,
+        `${JSON.stringify(file.fileName)} ${describeOversize(read, limit)}; the limit is ${limit} bytes (${WHAT_IT_HOLDS[kind]}), so it was not read. Regenerate it with signet package / signet sign.`,
+        { file: file.fileName }
+      )
+    );
+  } catch (error2) {
+    problems.push(
+      createProblem(
+        code,
+        `Cannot read ${JSON.stringify(file.fileName)}: ${error2 instanceof Error ? error2.message : String(error2)}.`,
+        {
+          file: file.fileName
+        }
+      )
+    );
+  }
+  return void 0;
+}
+function describeOversize(read, maxBytes) {
+  return read.size === void 0 ? `has more than ${maxBytes} bytes` : `is ${read.size} bytes`;
+}
+
 // packages/core/src/binary-platform.ts
 var BINARY_HEADER_BYTES = 4096;
 var ELF_ARCH = {
@@ -62040,7 +62157,21 @@ function arch2(value) {
 var import_yauzl = __toESM(require_yauzl(), 1);
 import { createHash as createHash2 } from "node:crypto";
 import { basename as basename4 } from "node:path";
-var DEFAULT_ZIP_LIMITS = { maxEntries: 1e3, maxUncompressedBytes: 2 * 1024 ** 3 };
+var DEFAULT_ZIP_LIMITS = {
+  maxEntries: 1e3,
+  maxUncompressedBytes: 2 * 1024 ** 3,
+  maxInflateRatio: 50,
+  ratioExemptBytes: 16 * 1024 ** 2
+};
+function inflateBudget(zipBytes, limits = DEFAULT_ZIP_LIMITS) {
+  const ratio = limits.maxInflateRatio ?? DEFAULT_ZIP_LIMITS.maxInflateRatio;
+  const exempt = limits.ratioExemptBytes ?? DEFAULT_ZIP_LIMITS.ratioExemptBytes;
+  const byRatio = Math.max(exempt, ratio * zipBytes);
+  return byRatio < limits.maxUncompressedBytes ? {
+    bytes: byRatio,
+    reason: `the limit for a zip of ${zipBytes} bytes (${ratio} inflated bytes per zip byte, at least ${exempt})`
+  } : { bytes: limits.maxUncompressedBytes, reason: `the ${limits.maxUncompressedBytes}-byte limit for a whole zip` };
+}
 async function inspectZip(path6, options2) {
   const file = options2.fileName ?? basename4(path6);
   const [sha2562, read] = await Promise.all([sha256File(path6), readEntries(path6, options2, file)]);
@@ -62048,6 +62179,7 @@ async function inspectZip(path6, options2) {
     sha256: sha2562,
     zh: formatZh(sha2562),
     size: read.size,
+    inflatedBytes: read.inflatedBytes,
     entries: read.entries,
     problems: read.problems
   };
@@ -62059,7 +62191,7 @@ async function inspectZip(path6, options2) {
 }
 async function readEntries(path6, options2, file) {
   const limits = options2.limits ?? DEFAULT_ZIP_LIMITS;
-  const result = { entries: [], hashed: [], problems: [], size: 0, complete: false };
+  const result = { entries: [], hashed: [], problems: [], size: 0, inflatedBytes: 0, complete: false };
   const problem = (code, message) => result.problems.push(createProblem(code, message, { file }));
   let zip;
   try {
@@ -62080,7 +62212,8 @@ async function readEntries(path6, options2, file) {
     );
     return result;
   }
-  const budget = { left: limits.maxUncompressedBytes, limits };
+  const allowed = inflateBudget(zip.fileSize, limits);
+  const budget = { left: allowed.bytes, allowed, used: 0 };
   try {
     for await (const entry of iterateEntries(zip)) {
       const name = decodeName(entry);
@@ -62113,6 +62246,7 @@ async function readEntries(path6, options2, file) {
       problem("ZIP_INVALID", `${file} is damaged (${error2.message}); repackage it with \`signet package\`.`);
   } finally {
     zip.close();
+    result.inflatedBytes = budget.used;
   }
   return result;
 }
@@ -62224,7 +62358,7 @@ async function hashEntry(zip, entry, keepHeader, budget, file) {
     throw tooLarge(
       file,
       name,
-      `declares ${entry.uncompressedSize} bytes, over the ${budget.limits.maxUncompressedBytes}-byte limit for the whole zip`
+      `declares ${entry.uncompressedSize} bytes, which with the entries before it is over ${budget.allowed.reason}: ${budget.allowed.bytes} bytes`
     );
   }
   const stream = await new Promise(
@@ -62237,6 +62371,7 @@ async function hashEntry(zip, entry, keepHeader, budget, file) {
   try {
     for await (const chunk of stream) {
       size += chunk.length;
+      budget.used += chunk.length;
       if (size > entry.uncompressedSize)
         throw tooLarge(file, name, `inflates past the ${entry.uncompressedSize} bytes its header declares`);
       hash.update(chunk);
@@ -88645,7 +88780,6 @@ async function signRelease(files, privateKey) {
 
 // packages/core/src/validate.ts
 import { createHash as createHash6 } from "node:crypto";
-import { readFile as readFile2 } from "node:fs/promises";
 import { availableParallelism as availableParallelism2 } from "node:os";
 async function validateRelease(options2) {
   const problems = [];
@@ -88667,18 +88801,19 @@ async function validateRelease(options2) {
   checkRequiredFiles(classified, name, version, options2.requiredPlatforms ?? [], problems);
   const shasums = classified.shasums ? await readShasums(classified.shasums, problems) : void 0;
   if (classified.shasums && classified.signature) {
-    Object.assign(report, await checkSignature(classified.shasums, classified.signature, options2.keys, problems));
+    Object.assign(report, await checkSignature(shasums?.bytes, classified.signature, options2.keys, problems));
   }
   report.platforms = await inspectZips(classified.zips, name, version, options2.limits, problems);
-  if (shasums) {
+  if (shasums?.entries) {
     const actual = new Map(report.platforms.map((p) => [p.fileName, p.sha256]));
     if (classified.manifest && manifest.sha256) actual.set(classified.manifest.fileName, manifest.sha256);
-    checkShasums(shasums, classified, actual, problems);
+    checkShasums(shasums.entries, classified, actual, problems);
   }
   return finish(report);
 }
 function finish(report) {
-  report.problems = dedupe2(report.problems);
+  report.problems = sortProblems(dedupe2(report.problems));
+  report.platforms.sort((a, b) => compareUtf8(a.fileName, b.fileName));
   report.ok = !hasErrors(report.problems);
   return report;
 }
@@ -88810,12 +88945,14 @@ async function checkManifest(manifest, expected, problems) {
   let found;
   let sha2562;
   if (manifest) {
-    try {
-      const bytes = await readFile2(manifest.path);
+    const bytes = await readArtifact(manifest, "manifest", "MANIFEST_INVALID", problems);
+    if (bytes) {
       sha2562 = createHash6("sha256").update(bytes).digest("hex");
-      found = normalizeProtocols(parseManifest(bytes.toString("utf8")).protocols);
-    } catch (error2) {
-      problems.push(createProblem("MANIFEST_INVALID", messageOf(error2), { file: manifest.fileName }));
+      try {
+        found = normalizeProtocols(parseManifest(bytes.toString("utf8")).protocols);
+      } catch (error2) {
+        problems.push(createProblem("MANIFEST_INVALID", messageOf(error2), { file: manifest.fileName }));
+      }
     }
   }
   if (found && wanted && found.join(",") !== wanted.join(",")) {
@@ -88840,14 +88977,16 @@ function normalizeProtocolsSafely(list2, problems) {
   }
 }
 async function readShasums(file, problems) {
+  const bytes = await readArtifact(file, "shasums", "SHASUMS_MALFORMED", problems);
+  if (!bytes) return void 0;
   try {
-    return parseShasums(await readFile2(file.path, "utf8"));
+    return { bytes, entries: parseShasums(bytes.toString("utf8")) };
   } catch (error2) {
     problems.push(createProblem("SHASUMS_MALFORMED", messageOf(error2), { file: file.fileName }));
-    return void 0;
+    return { bytes };
   }
 }
-async function checkSignature(shasums, signature, keys, problems) {
+async function checkSignature(shasumsBytes, signature, keys, problems) {
   const found = {};
   for (const key of keys ?? []) {
     try {
@@ -88858,7 +88997,8 @@ async function checkSignature(shasums, signature, keys, problems) {
       problems.push(createProblem("KEY_INVALID", messageOf(error2)));
     }
   }
-  const [shasumsBytes, signatureBytes] = await Promise.all([readFile2(shasums.path), readFile2(signature.path)]);
+  const signatureBytes = await readArtifact(signature, "signature", "SIGNATURE_INVALID", problems);
+  if (!signatureBytes) return found;
   if (!keys || keys.length === 0) {
     problems.push(
       isArmoredSignature(signatureBytes) ? createProblem(
@@ -88873,6 +89013,7 @@ async function checkSignature(shasums, signature, keys, problems) {
     );
     return found;
   }
+  if (!shasumsBytes) return found;
   const result = await verifyShasumsSignature({ shasums: shasumsBytes, signature: signatureBytes, keys: [...keys] });
   problems.push(...result.problems.map((p) => p.file ? p : { ...p, file: signature.fileName }));
   if (result.signerKeyId) found.keyId = result.signerKeyId;
@@ -88982,7 +89123,7 @@ async function createRegistryClient(options2) {
   let ca;
   if (options2.caFile !== void 0) {
     try {
-      ca = [...rootCertificates, await readFile3(options2.caFile, "utf8")];
+      ca = [...rootCertificates, await readFile2(options2.caFile, "utf8")];
     } catch {
       throw new SignetError("INPUT_INVALID", `Cannot read the CA file ${JSON.stringify(options2.caFile)}.`);
     }
@@ -89087,19 +89228,34 @@ function unreachable(base, error2) {
 }
 
 // packages/client/src/publish.ts
-import { readFile as readFile4, stat as stat6 } from "node:fs/promises";
+import { stat as stat6 } from "node:fs/promises";
+var ReleaseInvalidError = class extends SignetError {
+  report;
+  constructor(report) {
+    const errors = report.problems.filter((p) => p.severity === "error");
+    super(
+      "RELEASE_INVALID",
+      `The release has ${errors.length} error(s); nothing was sent to the registry. Fix them and publish again: ${errors.map((p) => `${p.code}: ${p.message}`).join(" | ")}`
+    );
+    this.report = report;
+  }
+};
 async function publishRelease(options2) {
   const { client, namespace } = options2;
   const progress = options2.onProgress ?? (() => {
   });
   const { name, version } = identify(options2.files, options2.name, options2.version);
   const files = selectReleaseFiles(options2.files, name, version);
-  const local = /* @__PURE__ */ new Map();
-  for (const file of files) {
-    const [sha2562, info2] = await Promise.all([sha256File(file.path), stat6(file.path)]);
-    local.set(file.fileName, { path: file.path, sha256: sha2562, size: info2.size });
-  }
-  const protocols = normalizeProtocols(options2.protocols ?? await manifestProtocols(files));
+  const report = await validateRelease({
+    files,
+    name,
+    version,
+    protocols: options2.protocols,
+    keys: options2.publicKey === void 0 ? void 0 : [options2.publicKey]
+  });
+  if (!report.ok) throw new ReleaseInvalidError(report);
+  const local = await describeLocalFiles(files, report);
+  const protocols = report.protocols;
   await ensureNamespace(client, namespace, progress);
   const keyId = await resolveKey(client, namespace, files, options2.publicKey, progress);
   try {
@@ -89128,6 +89284,7 @@ async function publishRelease(options2) {
       name,
       version,
       keyId,
+      report,
       alreadyPublished: true,
       uploaded: [],
       skipped: [...local.keys()],
@@ -89152,7 +89309,17 @@ async function publishRelease(options2) {
     uploaded.push(fileName);
   }
   const registryVersion = options2.draft ? await client.getVersion(namespace, name, version) : await client.publish(namespace, name, version);
-  return { name, version, keyId, alreadyPublished: false, uploaded, skipped, registryVersion };
+  return { name, version, keyId, report, alreadyPublished: false, uploaded, skipped, registryVersion };
+}
+async function describeLocalFiles(files, report) {
+  const zips = new Map(report.platforms.map((p) => [p.fileName, p]));
+  const local = /* @__PURE__ */ new Map();
+  for (const file of files) {
+    const zip = zips.get(file.fileName);
+    const [sha2562, size] = zip ? [zip.sha256, zip.size] : await Promise.all([sha256File(file.path), stat6(file.path).then((info2) => info2.size)]);
+    local.set(file.fileName, { path: file.path, sha256: sha2562, size });
+  }
+  return local;
 }
 function identify(files, name, version) {
   if (name !== void 0 && version !== void 0) return { name, version };
@@ -89168,15 +89335,6 @@ function identify(files, name, version) {
     "INPUT_INVALID",
     ids.length === 0 ? "No release files found: expected terraform-provider-NAME_VERSION_SHA256SUMS and its zips (run `signet release` or `signet package` first)." : `The folder holds several releases (${ids.join(", ")}); choose one with --name and --version.`
   );
-}
-async function manifestProtocols(files) {
-  const manifest = files.find((f) => parseArtifactName(f.fileName)?.kind === "manifest");
-  if (!manifest) return ["5.0"];
-  try {
-    return parseManifest(await readFile4(manifest.path, "utf8")).protocols;
-  } catch {
-    return ["5.0"];
-  }
 }
 async function ensureNamespace(client, namespace, progress) {
   if (await client.getNamespace(namespace)) return;
@@ -89209,12 +89367,16 @@ async function resolveKey(client, namespace, files, publicKey, progress) {
   const sums = files.find((f) => parseArtifactName(f.fileName)?.kind === "shasums");
   const sig = files.find((f) => parseArtifactName(f.fileName)?.kind === "signature");
   if (sums && sig) {
-    const [shasums, signature] = await Promise.all([readFile4(sums.path), readFile4(sig.path)]);
-    for (const key of keys) {
-      const result = await verifyShasumsSignature({ shasums, signature, keys: [key.ascii_armor] }).catch(
-        () => void 0
-      );
-      if (result?.valid) return key.key_id;
+    const [shasums, signature] = await Promise.all([
+      readCapped(sums.path, ARTIFACT_SIZE_LIMITS.shasums),
+      readCapped(sig.path, ARTIFACT_SIZE_LIMITS.signature)
+    ]);
+    if ("bytes" in shasums && "bytes" in signature) {
+      for (const key of keys) {
+        const verification = { shasums: shasums.bytes, signature: signature.bytes, keys: [key.ascii_armor] };
+        const result = await verifyShasumsSignature(verification).catch(() => void 0);
+        if (result?.valid) return key.key_id;
+      }
     }
   }
   throw new SignetError(
@@ -93767,7 +93929,7 @@ async function release() {
     if (inputs.githubRelease && !inputs.dryRun) {
       await group("GitHub release", () => publishGithubRelease({ inputs, files }));
     }
-    const checksums = await readFile5(files.find((f) => f.fileName.endsWith("_SHA256SUMS")).path, "utf8");
+    const checksums = await readFile3(files.find((f) => f.fileName.endsWith("_SHA256SUMS")).path, "utf8");
     const artifacts = await describeFiles(files, report);
     setOutput("version", inputs.version);
     setOutput("key-id", keyInfo.keyId);
@@ -93849,7 +94011,7 @@ async function checkManifestProtocols(paths, protocols) {
     }
   }
   for (const manifest of manifests) {
-    const declared = parseManifest(await readFile5(manifest, "utf8")).protocols;
+    const declared = parseManifest(await readFile3(manifest, "utf8")).protocols;
     if (declared.join() !== protocols.join()) {
       throw new Error(
         `${manifest} declares protocols ${declared.join(", ")}, but the protocols input is ${protocols.join(", ")}; set protocols: ${declared.join(",")} (terraform-plugin-sdk v2 providers speak 5.0, the plugin framework 6.0).`
