@@ -4,6 +4,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { ZipLimits } from '@signet/core';
 import { bodyLimit } from 'hono/body-limit';
 
+import { isClientGone, noteCaller } from './access-log';
 import { createAuthenticator, type Principal } from './http/auth';
 import { mountApiRoutes } from './http/api-routes';
 import { errorBody, HttpError, toHttpError } from './http/errors';
@@ -81,6 +82,9 @@ export function createRegistryApp(options: RegistryAppOptions): RegistryApp {
 
   app.onError((error, c) => {
     const http = toHttpError(error);
+    // A client that went away (or timed out) mid-request is not a server fault: no error log, no 5xx. The answer
+    // reaches no one; the access log shows the request as aborted.
+    if (!http && isClientGone(c.req.raw)) return new Response(null, { status: 499 });
     if (!http) {
       options.onError?.(error, c.req.raw);
       return c.json({ errors: [{ code: 'INTERNAL', message: 'The registry failed; the error is in its log.' }] }, 500);
@@ -102,6 +106,11 @@ export function createRegistryApp(options: RegistryAppOptions): RegistryApp {
     },
   });
   app.on(['POST', 'PATCH', 'DELETE'], '/api/v1/*', jsonLimit);
+  // Who called, for the access-log line the server writes when the response ends (access-log.ts).
+  app.use('*', async (c, next) => {
+    await next();
+    noteCaller(c.req.raw, c.get('principal'));
+  });
 
   mountProtocolRoutes(app, { readModel, blobs: options.blobs, auth, signer });
   mountApiRoutes(app, {

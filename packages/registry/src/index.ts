@@ -10,6 +10,7 @@ export {
   type RegistryAppOptions,
 } from './app';
 export { startServer, type RunningServer, type StartServerOptions } from './node-server';
+export { formatAccessLogLine, type AccessLogEntry } from './access-log';
 export { ensureLocalTls, LOCAL_TLS_HOSTS, type LocalTls } from './local-tls';
 export {
   formatFilePath,

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import type { AccessLogEntry } from './access-log';
 import { startServer, type RunningServer } from './node-server';
 import { buildExampleRelease, openTestRegistry, type ExampleRelease, type TestRegistry } from './testing';
 
@@ -150,6 +151,43 @@ describe('startServer fastRead', () => {
       expect(calls).toEqual(['GET /fast', 'HEAD /fast', 'GET /fas%74', 'GET /fast', 'GET /fast', 'GET /other']);
     } finally {
       await stub.close();
+    }
+  });
+
+  it('logs one access-log line per request, fast path included, without query, token or signature', async () => {
+    const entries: AccessLogEntry[] = [];
+    const logged = await startServer({
+      fetch: registry.app.fetch,
+      fastRead: registry.app.fastRead,
+      host: '127.0.0.1',
+      port: 0,
+      accessLog: (entry) => entries.push(entry),
+    });
+    try {
+      const path = '/v1/providers/acme/hello/versions';
+      await send(logged.url, path); // loads the view through the app
+      expect(registry.app.fastRead(path)).toBeDefined();
+      const fast = await send(logged.url, path); // answered by the fast path
+      const secret = '/v1/providers/corp/secret/versions?signature=s3cr3t';
+      const res = await fetch(`${logged.url}${secret}`, {
+        headers: { authorization: `Bearer ${registry.adminToken}` },
+      });
+      await res.text();
+      await send(logged.url, '/v1/providers/acme/nope/versions');
+      expect(entries.map(({ method, path, status, token_id }) => ({ method, path, status, token_id }))).toEqual([
+        { method: 'GET', path, status: 200, token_id: undefined },
+        { method: 'GET', path, status: 200, token_id: undefined },
+        { method: 'GET', path: '/v1/providers/corp/secret/versions', status: 200, token_id: 'SIGNET_ADMIN_TOKEN' },
+        { method: 'GET', path: '/v1/providers/acme/nope/versions', status: 404, token_id: undefined },
+      ]);
+      expect(entries[1]!.bytes).toBe(Buffer.byteLength(fast.body));
+      for (const entry of entries) {
+        expect(entry.ms).toBeGreaterThanOrEqual(0);
+        expect(entry.aborted).toBeUndefined();
+        expect(JSON.stringify(entry)).not.toMatch(/s3cr3t|signet_|\?/);
+      }
+    } finally {
+      await logged.close();
     }
   });
 

@@ -1,8 +1,15 @@
-import { createServer as createHttpServer, type RequestListener } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type RequestListener,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 import { getRequestListener } from '@hono/node-server';
+
+import { readCaller, type AccessLogEntry } from './access-log';
 
 export interface StartServerOptions {
   /** The app's fetch handler (`createRegistryApp(...).fetch`). */
@@ -18,6 +25,10 @@ export interface StartServerOptions {
    * The hot protocol reads then skip the Request/Response the fetch adaptor builds per request (≈ 2× the rate).
    */
   fastRead?: ((path: string) => string | undefined) | undefined;
+  /** Called once per request when it ends (answered, aborted or timed out), fast path included. */
+  accessLog?: ((entry: AccessLogEntry) => void) | undefined;
+  /** How long a client may take to send a whole request (headers and body). Default Node's 300 s. */
+  requestTimeoutMs?: number | undefined;
 }
 
 export interface RunningServer {
@@ -29,13 +40,20 @@ export interface RunningServer {
 
 /** Serves a fetch handler on Node over HTTPS (or HTTP), the one place the registry listens. */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
-  const app = getRequestListener(options.fetch);
-  const listener: RequestListener = options.fastRead
+  // The Request the app saw, for the access log's token ID.
+  const requests = new WeakMap<IncomingMessage, Request>();
+  const app = getRequestListener((request, env) => {
+    requests.set(env.incoming as IncomingMessage, request);
+    return options.fetch(request);
+  });
+  let listener: RequestListener = options.fastRead
     ? withFastRead(options.fastRead, app)
     : (req, res) => void app(req, res);
+  if (options.accessLog) listener = withAccessLog(options.accessLog, (req) => readCaller(requests.get(req)), listener);
+  const timeouts = timeoutOptions(options.requestTimeoutMs);
   const server = options.tls
-    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, listener)
-    : createHttpServer(listener);
+    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key, ...timeouts }, listener)
+    : createHttpServer(timeouts, listener);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
@@ -91,4 +109,65 @@ function withFastRead(
     }
     void app(req, res);
   };
+}
+
+function timeoutOptions(requestTimeoutMs: number | undefined) {
+  if (requestTimeoutMs === undefined) return {};
+  // Node checks for expired requests every `connectionsCheckingInterval` (30 s by default) and wants the headers
+  // timeout within the request timeout.
+  return {
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: Math.min(60_000, requestTimeoutMs),
+    connectionsCheckingInterval: Math.max(10, Math.min(30_000, Math.floor(requestTimeoutMs / 4))),
+  };
+}
+
+/** Calls `log` once per request, when its response has ended or its connection closed. */
+function withAccessLog(
+  log: (entry: AccessLogEntry) => void,
+  tokenIdOf: (req: IncomingMessage) => string | undefined,
+  listener: RequestListener,
+): RequestListener {
+  return (req, res) => {
+    const started = performance.now();
+    const bytes = countBodyBytes(res);
+    res.once('close', () => {
+      const aborted = !res.writableFinished;
+      const timedOut = (req.socket.errored as { code?: string } | null)?.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+      const entry: AccessLogEntry = {
+        time: new Date().toISOString(),
+        method: req.method ?? '',
+        path: (req.url ?? '').split('?', 1)[0]!,
+        status: timedOut ? 408 : aborted && !res.headersSent ? 499 : res.statusCode,
+        bytes: bytes(),
+        ms: Math.round(performance.now() - started),
+      };
+      const tokenId = tokenIdOf(req);
+      if (tokenId !== undefined) entry.token_id = tokenId;
+      if (aborted) entry.aborted = true;
+      log(entry);
+    });
+    listener(req, res);
+  };
+}
+
+/** Counts the body bytes written to `res` (what `write` and `end` are given; headers are not counted). */
+function countBodyBytes(res: ServerResponse): () => number {
+  let count = 0;
+  const add = (chunk: unknown, encoding: unknown) => {
+    if (typeof chunk === 'string')
+      count += Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+    else if (chunk instanceof Uint8Array) count += chunk.byteLength;
+  };
+  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.write = ((...args: unknown[]) => {
+    add(args[0], args[1]);
+    return write(...args);
+  }) as ServerResponse['write'];
+  res.end = ((...args: unknown[]) => {
+    if (typeof args[0] !== 'function') add(args[0], args[1]);
+    return end(...args);
+  }) as ServerResponse['end'];
+  return () => count;
 }

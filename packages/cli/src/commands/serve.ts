@@ -8,6 +8,7 @@ import {
   createTokenSecret,
   DEFAULT_MAX_FILE_BYTES,
   ensureLocalTls,
+  formatAccessLogLine,
   hashTokenSecret,
   openFsBlobStore,
   openSqliteMetadataStore,
@@ -22,7 +23,7 @@ import { EXIT, UsageError, type CliContext } from '../context';
 export const serve: Command = {
   summary: 'run the registry (HTTPS, embedded storage) and print the tofu/terraform config to use',
   usage: `Usage: signet serve [--data DIR] [--port 8443] [--host 127.0.0.1]
-                    [--tls-cert FILE --tls-key FILE | --no-tls] [--max-file-size BYTES] [--json]
+                    [--tls-cert FILE --tls-key FILE | --no-tls] [--max-file-size BYTES] [--json] [--quiet]
 
 Serves the Provider Registry and Network Mirror protocols and the management API (/api/v1) over HTTPS.
 Everything lives under --data (default ./.signet): the SQLite database, the files, and a local CA
@@ -30,7 +31,8 @@ Everything lives under --data (default ./.signet): the SQLite database, the file
 --tls-cert/--tls-key are given. --no-tls serves plain HTTP, only for behind a TLS-terminating proxy
 (terraform speaks HTTPS to registries only). The admin token is SIGNET_ADMIN_TOKEN; when unset, one is made on first
 start and printed once. Stops cleanly on Ctrl-C. --json prints one line {url, port, caFile, ...} once
-listening.`,
+listening. Then each request is one JSON line on stdout (the access log: method, path without query, status,
+bytes, ms, token_id; never a token or a signature); --quiet turns that off. Server faults go to stderr.`,
   options: {
     data: { type: 'string' },
     port: { type: 'string' },
@@ -39,6 +41,7 @@ listening.`,
     'tls-key': { type: 'string' },
     'no-tls': { type: 'boolean' },
     'max-file-size': { type: 'string' },
+    quiet: { type: 'boolean' },
   },
   async run(args, context) {
     const dataDir = resolve(context.cwd, optionalString(args, 'data') ?? '.signet');
@@ -90,6 +93,7 @@ listening.`,
       const server = await startServer({
         fetch: app.fetch,
         fastRead: app.fastRead,
+        accessLog: args.values.quiet === true ? undefined : (entry) => context.stdout.write(formatAccessLogLine(entry)),
         host,
         port,
         tls: tls && { cert: tls.cert, key: tls.key },

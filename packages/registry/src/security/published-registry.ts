@@ -24,7 +24,8 @@ export interface CallOptions {
   token?: string | null;
   json?: unknown;
   body?: string | Uint8Array;
-  headers?: Record<string, string>;
+  /** Extra headers; an `undefined` value sends none. */
+  headers?: Record<string, string | undefined>;
 }
 
 /** Opens a fresh registry in a temporary folder with both providers published; `close` removes the folder. */
@@ -32,7 +33,8 @@ export async function openPublishedRegistry(options: Partial<RegistryAppOptions>
   const dir = await mkdtemp(join(tmpdir(), 'signet-security-'));
   const registry = await openTestRegistry(join(dir, 'data'), options);
   const call = async (method: string, path: string, opts: CallOptions = {}) => {
-    const headers: Record<string, string> = { ...opts.headers };
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(opts.headers ?? {})) if (value !== undefined) headers[name] = value;
     const token = opts.token === undefined ? registry.adminToken : opts.token;
     if (token !== null) headers.authorization = `Bearer ${token}`;
     let body = opts.body;
