@@ -1,13 +1,17 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 
-import { decryptPrivateKey } from '@signet/core';
+import { RegistryError } from '@signet/client';
+import { decryptPrivateKey, SignetError } from '@signet/core';
 import { writeExampleProject } from '@signet/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { parseExpiry } from './commands/keys-generate';
+import { UsageError } from './context';
+import { exitCodeOf } from './exit-codes';
 import { main } from './index';
 
 let dir: string;
@@ -73,6 +77,28 @@ describe('usage errors exit 2 with a message that names the problem', () => {
     expect((await run(['--help'])).code).toBe(0);
     expect((await run(['validate', '--help'])).stdout).toMatch(/Usage: signet validate/);
     expect((await run([])).code).toBe(2);
+  });
+});
+
+describe('validate refuses what is not a release file or folder (exit 2, never a hang)', () => {
+  beforeAll(async () => {
+    execFileSync('mkfifo', [join(dir, 'pipe')]);
+    await mkdir(join(dir, 'a-folder'));
+    await writeFile(join(dir, 'a-file.zip'), 'not a folder');
+  });
+
+  it.each([
+    [['validate', 'pipe'], /"[^"]*pipe", found a named pipe \(FIFO\)/],
+    [['validate', '/dev/zero'], /"\/dev\/zero", found a character device/],
+    [['validate', 'a-file.zip/inside'], /a-file\.zip\/inside": a part of the path before the last one is a file/],
+    [['validate', '.', '--key', 'a-folder'], /--key "a-folder" to be a key file \(public\.asc\), found a folder/],
+    [['validate', '.', '--key', 'pipe'], /--key "pipe" to be a key file \(public\.asc\), found a named pipe/],
+    [['validate', '.', '--key', '/dev/zero'], /--key "\/dev\/zero" to be a key file \(public\.asc\), found a device/],
+  ])('signet %j', async (args, message) => {
+    const result = await run(args);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).not.toMatch(/ENOTDIR|EISDIR/);
+    expect(result.code).toBe(2);
   });
 });
 
@@ -174,4 +200,23 @@ describe('parseExpiry', () => {
     expect(parseExpiry(value, now)?.toISOString()).toBe(expected);
   });
   it('never', () => expect(parseExpiry('never', now)).toBeUndefined());
+});
+
+describe('exit codes', () => {
+  it.each([
+    [new UsageError('x'), 2],
+    [new SignetError('SHASUMS_MISMATCH', 'x'), 1],
+    [new RegistryError(422, [{ code: 'ZIP_INVALID', message: 'x', severity: 'error' }], 'POST /x'), 1],
+    [new RegistryError(500, [{ code: 'INTERNAL', message: 'x' }], 'POST /x'), 3],
+    [new RegistryError(502, [{ code: 'HTTP_502', message: 'x' }], 'GET /x'), 3],
+    [new RegistryError(503, [{ code: 'BUSY', message: 'x' }], 'GET /x'), 3],
+    [new RegistryError(403, [{ code: 'FORBIDDEN', message: 'x' }], 'GET /x'), 2],
+    [new RegistryError(409, [{ code: 'VERSION_PUBLISHED', message: 'x' }], 'PUT /x'), 2],
+    [new SignetError('REGISTRY_TIMEOUT', 'x'), 3],
+    [new SignetError('RESPONSE_INVALID', 'x'), 3],
+    [new SignetError('A_CODE_FROM_THE_FUTURE', 'x'), 3],
+    [new Error('a bug'), 3],
+  ])('%s exits %i', (error, code) => {
+    expect(exitCodeOf(error)).toBe(code);
+  });
 });

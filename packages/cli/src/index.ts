@@ -1,7 +1,9 @@
-import { isSignetError, PROBLEM_CODES, type Problem } from '@signet/core';
+import { RegistryError } from '@signet/client';
+import { isSignetError, type Problem } from '@signet/core';
 
 import { parseCommandArgs, type Command } from './command';
 import { EXIT, UsageError, type CliContext } from './context';
+import { exitCodeOf, isProblemCode } from './exit-codes';
 import { formatProblems } from './render';
 
 // The command table. Modules load lazily so `signet keys inspect` does not pay for zip or packaging code.
@@ -78,20 +80,17 @@ export async function main(argv: string[], context: CliContext): Promise<number>
   }
 }
 
-// Errors that are not the caller's mistake: exit 3, like any unexpected failure.
-const FAILURE_CODES = new Set(['REGISTRY_UNREACHABLE', 'INTERNAL']);
-
-/** Maps an error to its exit code and prints it (as JSON on stdout with --json, else on stderr). */
+/** Prints an error (as JSON on stdout with --json, else on stderr) and returns its exit code (exit-codes.ts). */
 function fail(context: CliContext, json: boolean, error: unknown, usage?: string): number {
-  if (isSignetError(error) && (PROBLEM_CODES as readonly string[]).includes(error.code)) {
-    const problems = [{ code: error.code, severity: 'error', message: error.message }] as Problem[];
+  const exitCode = exitCodeOf(error);
+  if (exitCode === EXIT.problems) {
+    const problems = problemsOf(error);
     if (json) context.stdout.write(`${JSON.stringify({ ok: false, problems }, null, 2)}\n`);
     else context.stderr.write(formatProblems(problems));
-    return EXIT.problems;
+    return exitCode;
   }
-  const usageError =
-    error instanceof UsageError || (isSignetError(error) && !FAILURE_CODES.has((error as { code: string }).code));
-  const code = usageError ? (error as { code: string }).code : 'INTERNAL';
+  const known = error instanceof UsageError || isSignetError(error);
+  const code = known ? error.code : 'INTERNAL';
   const message = error instanceof Error ? error.message : String(error);
   if (json) {
     context.stdout.write(`${JSON.stringify({ ok: false, error: { code, message } }, null, 2)}\n`);
@@ -99,5 +98,14 @@ function fail(context: CliContext, json: boolean, error: unknown, usage?: string
     const hint = error instanceof UsageError && usage ? `\n\n${usage}` : '';
     context.stderr.write(`signet: ${message}${hint}\n`);
   }
-  return usageError ? EXIT.usage : EXIT.failure;
+  return exitCode;
+}
+
+/** The problems of an error that is one: every entry of a registry refusal, or the one a SignetError names. */
+function problemsOf(error: unknown): Problem[] {
+  if (error instanceof RegistryError && error.errors.every((e) => isProblemCode(e.code))) {
+    return error.errors.map((e) => ({ ...e, severity: e.severity ?? 'error' }) as Problem);
+  }
+  const { code, message } = error as { code: string; message: string };
+  return [{ code, severity: 'error', message } as Problem];
 }

@@ -1,6 +1,8 @@
 // The registry commands end to end in-process: `signet serve` (HTTPS, local CA, admin token once), `publish`,
 // the admin commands and `mirror export`, plus their usage errors and exit codes.
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -448,5 +450,56 @@ describe('signet mirror export', () => {
     expect(busy.stderr).toMatch(/in use by a running `signet serve`/);
     const neither = await run(['mirror', 'export', '--out', join(dir, 'm2')]);
     expect(neither.code).toBe(2);
+  });
+});
+
+describe('a misbehaving registry: exit 3 with a clear message', () => {
+  /** A stand-in registry on 127.0.0.1 that answers every request with `handler`. */
+  async function standIn(handler: (response: ServerResponse) => void) {
+    const server = createServer((_request, response) => handler(response));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      close: async () => {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      },
+    };
+  }
+
+  it.each([
+    [
+      'a 500',
+      (response: ServerResponse) => {
+        response.writeHead(500, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ errors: [{ code: 'INTERNAL', message: 'The registry failed.' }] }));
+      },
+      /500 The registry failed/,
+    ],
+    [
+      'an HTML page',
+      (response: ServerResponse) => {
+        response.writeHead(200, { 'content-type': 'text/html' });
+        response.end('<html>hello</html>');
+      },
+      /found an HTML page/,
+    ],
+    ['no answer at all', () => {}, /sent nothing for 0\.2 s/],
+  ])('%s', async (_what, handler, message) => {
+    const registry = await standIn(handler);
+    try {
+      const result = await run(['namespaces', 'list', '--registry', registry.url, '--timeout', '0.2'], admin());
+      expect(result.stderr).toMatch(message);
+      expect(result.stderr).not.toMatch(/Cannot read properties/);
+      expect(result.code).toBe(3);
+    } finally {
+      await registry.close();
+    }
+  });
+
+  it('refuses a --timeout that is not a number of seconds (exit 2)', async () => {
+    const result = await run(['namespaces', 'list', '--registry', server.url, '--timeout', 'soon'], admin());
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--timeout "soon": expected a number of seconds/);
   });
 });

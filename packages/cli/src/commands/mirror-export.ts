@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 
-import type { RegistryClient } from '@signet/client';
+import { API_SCHEMAS, type RegistryClient } from '@signet/client';
 import {
   exportMirror,
   openFsBlobStore,
@@ -12,12 +12,12 @@ import {
 
 import { optionalString, requireString, stringList, type Command } from '../command';
 import { EXIT, UsageError } from '../context';
-import { connect } from './publish';
+import { connectRegistry, REGISTRY_OPTIONS } from '../registry-connection';
 
 export const mirrorExport: Command = {
   summary: 'write a filesystem mirror (and static network-mirror JSON) of a registry',
   usage: `Usage: signet mirror export --out DIR (--registry URL | --data DIR) [--host HOST]
-                            [--namespace NS]... [--ca-file ca.pem] [--json]
+                            [--namespace NS]... [--ca-file ca.pem] [--timeout SECONDS] [--json]
 
 Writes every published (not yanked) version as a packed filesystem mirror:
   DIR/HOST/NS/TYPE/terraform-provider-TYPE_VERSION_OS_ARCH.zip
@@ -27,12 +27,11 @@ port-less host names). HOST is the providers' source host: by default the --regi
 (with its port), or localhost:8443 with --data. --data reads a stopped \`signet serve\`'s folder;
 --registry reads a running registry with SIGNET_TOKEN. Re-running writes only what changed.`,
   options: {
+    ...REGISTRY_OPTIONS,
     out: { type: 'string' },
-    registry: { type: 'string' },
     data: { type: 'string' },
     host: { type: 'string' },
     namespace: { type: 'string', multiple: true },
-    'ca-file': { type: 'string' },
   },
   async run(args, context) {
     const outDir = resolve(context.cwd, requireString(args, 'out'));
@@ -71,7 +70,7 @@ port-less host names). HOST is the providers' source host: by default the --regi
         await metadata.close();
       }
     } else {
-      const client = await connect(args, context);
+      const client = await connectRegistry(args, context);
       try {
         host = optionalString(args, 'host') ?? new URL(client.url).host;
         result = await exportMirror({ source: filter(clientMirrorSource(client)), outDir, host, onProgress: progress });
@@ -99,8 +98,9 @@ function clientMirrorSource(client: RegistryClient): MirrorSource {
       const versions = (await client.listVersions(namespace, type)).filter((v) => v.state === 'published' && !v.yanked);
       return Promise.all(
         versions.map(async (v) => {
-          const doc = await client.getJson<{ archives: Record<string, { url: string; hashes: string[] }> }>(
+          const doc = await client.getJson(
             `/mirror/export/${namespace}/${type}/${v.version}.json`,
+            API_SCHEMAS.MirrorVersion,
           );
           return {
             version: v.version,

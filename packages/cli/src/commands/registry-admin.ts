@@ -4,12 +4,9 @@ import { inspectKey, readPublicKeyArmored } from '@signet/core';
 import { requireString, stringList, type Command, type ParsedArgs } from '../command';
 import { EXIT, UsageError, type CliContext } from '../context';
 import { readKeyFile } from '../key-files';
-import { connect } from './publish';
+import { connectRegistry, REGISTRY_OPTIONS, REGISTRY_USAGE } from '../registry-connection';
 
 // Commands for a registry's namespaces, tokens and keys, over its management API (SIGNET_TOKEN).
-
-const REGISTRY_OPTIONS = { registry: { type: 'string' }, 'ca-file': { type: 'string' } } as const;
-const REGISTRY_USAGE = `--registry URL (or SIGNET_REGISTRY), token from SIGNET_TOKEN, --ca-file (or SSL_CERT_FILE) for a private CA.`;
 
 /** Runs `fn` with a registry client from the command's flags, and closes the client afterwards. */
 async function withClient<T>(
@@ -17,7 +14,7 @@ async function withClient<T>(
   context: CliContext,
   fn: (client: RegistryClient) => Promise<T>,
 ): Promise<T> {
-  const client = await connect(args, context);
+  const client = await connectRegistry(args, context);
   try {
     return await fn(client);
   } finally {

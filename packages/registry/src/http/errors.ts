@@ -1,4 +1,5 @@
-import { isSignetError, PROBLEM_CODES, type Problem } from '@signet/core';
+import { isApiErrorCode, type ApiErrorCode } from '@signet/api';
+import { isSignetError, PROBLEM_CODES, type Problem, type ProblemCode } from '@signet/core';
 import { HTTPException } from 'hono/http-exception';
 
 /** One entry of an error body: `{"errors":[{code, message, file?}]}` (design.md §5.2). */
@@ -9,6 +10,12 @@ export interface ErrorEntry {
   severity?: string;
 }
 
+/**
+ * Every code an error body may carry: the registry's own (API_ERROR_CODES of @signet/api) and the validator's
+ * problem codes. A new code is added to that list first; then the type checker asks for its status below.
+ */
+export type ErrorCode = ApiErrorCode | ProblemCode;
+
 export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 416 | 422 | 500 | 503;
 
 /** The one error type route handlers throw; the app's error handler renders it. */
@@ -17,7 +24,7 @@ export class HttpError extends Error {
   readonly errors: ErrorEntry[];
   readonly headers: Record<string, string>;
 
-  constructor(status: ErrorStatus, code: string, message: string, headers: Record<string, string> = {}) {
+  constructor(status: ErrorStatus, code: ErrorCode, message: string, headers: Record<string, string> = {}) {
     super(message);
     this.name = 'HttpError';
     this.status = status;
@@ -27,33 +34,66 @@ export class HttpError extends Error {
 
   /** A 422 carrying the validator's problems as they are. */
   static problems(problems: readonly Problem[], status: ErrorStatus = 422): HttpError {
-    const error = new HttpError(status, problems[0]?.code ?? 'INVALID', problems[0]?.message ?? 'Invalid.');
+    const error = new HttpError(status, problems[0]?.code ?? 'REQUEST_INVALID', problems[0]?.message ?? 'Invalid.');
     error.errors.splice(0, 1, ...problems.map((p) => ({ ...p })));
     return error;
   }
 }
 
-// The core's and the storage layer's error codes, by the status a client should see. Anything not listed here
-// and not a validator problem code is a bug on our side: a 500 (and only then).
-const STATUS_BY_CODE: Record<string, ErrorStatus> = {
+/**
+ * The status a client sees for each of the registry's codes, also when the core or the storage layer throws it
+ * as a SignetError. Exhaustive by type: a code without a status does not compile. A SignetError whose code is in
+ * neither list is a bug on our side: a 500 (and only then). Validator problem codes are a 422.
+ */
+export const STATUS_BY_CODE = {
+  REQUEST_INVALID: 400,
+  JSON_MALFORMED: 400,
+  BODY_TOO_LARGE: 413,
+  CONTENT_TYPE_UNSUPPORTED: 415,
   INPUT_INVALID: 400,
   NAME_INVALID: 400,
   VERSION_INVALID: 400,
   PROTOCOL_INVALID: 400,
+  FILENAME_INVALID: 400,
+  TEXT_INVALID: 400,
+  AUTH_REQUIRED: 401,
+  AUTH_MALFORMED: 401,
+  TOKEN_INVALID: 403,
+  TOKEN_SCOPE_INVALID: 400,
+  TOKEN_SCOPE_MISSING: 400,
+  FORBIDDEN: 403,
+  KEY_ID_MISMATCH: 422,
+  KEY_NOT_IN_NAMESPACE: 422,
+  KEY_PRIVATE: 422,
+  NOT_FOUND: 404,
   STORE_NOT_FOUND: 404,
   STORE_CONFLICT: 409,
+  VERSION_PUBLISHED: 409,
+  UPLOAD_CONFLICT: 409,
   BLOB_TOO_LARGE: 413,
-  BLOB_RANGE_NOT_SATISFIABLE: 416,
   BLOB_DIGEST_MISMATCH: 422,
-};
+  QUOTA_EXCEEDED: 413,
+  RANGE_NOT_SATISFIABLE: 416,
+  BLOB_RANGE_NOT_SATISFIABLE: 416,
+  BUSY: 503,
+  INTERNAL: 500,
+} as const satisfies Record<ApiErrorCode, ErrorStatus>;
 const PROBLEM_CODE_SET = new Set<string>(PROBLEM_CODES);
+
+/** The status of a code an error body may carry; `undefined` for a code in neither list. */
+export function statusOfCode(code: string): ErrorStatus | undefined {
+  if (isApiErrorCode(code)) return STATUS_BY_CODE[code];
+  return PROBLEM_CODE_SET.has(code) ? 422 : undefined;
+}
 
 /** Maps anything thrown by a handler to an HttpError; `undefined` when it is a server fault. */
 export function toHttpError(error: unknown): HttpError | undefined {
   if (error instanceof HttpError) return error;
   if (isSignetError(error)) {
-    const status = STATUS_BY_CODE[error.code] ?? (PROBLEM_CODE_SET.has(error.code) ? 422 : undefined);
-    return status === undefined ? undefined : new HttpError(status, error.code, error.message);
+    const status = statusOfCode(error.code);
+    // A SignetError from the core or the storage is not an internal fault only when its code is a known one.
+    if (status === undefined || error.code === 'INTERNAL') return undefined;
+    return new HttpError(status, error.code as ErrorCode, error.message);
   }
   if (error instanceof HTTPException && error.status < 500) {
     // hono's own 4xx: a body that is not JSON, a body over the limit.
