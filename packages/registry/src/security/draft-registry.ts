@@ -109,7 +109,11 @@ export async function openDraftRegistry(options: DraftRegistryOptions = {}): Pro
         headers: { 'content-type': 'application/octet-stream', ...headers },
       }),
     async createDraft(version, opts = {}) {
-      await ok(call('POST', FILES, { json: { version, protocols: ['6.0'], key_id: release(version).keyId } }));
+      await ok(
+        call('POST', FILES, {
+          json: { version, protocols: ['6.0'], key_id: (releases.get(version) ?? [...releases.values()][0]!).keyId },
+        }),
+      );
       if (!opts.files) return;
       for (const file of release(version).files) {
         await ok(registry.upload(version, file.fileName, await readFile(file.path)));

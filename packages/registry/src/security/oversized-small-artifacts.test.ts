@@ -47,7 +47,7 @@ describe('small artifacts have small caps', () => {
       const { state, stream } = countedBody(cap + 1);
       const res = await registry.upload('1.0.0', name, stream, { 'content-length': String(cap + 1) });
       expect(await refusal(res)).toEqual({ status: 413, codes: ['BLOB_TOO_LARGE'] });
-      expect(state.pulled).toBeLessThanOrEqual(1); // a stream may pre-fill one chunk; the server read none of it
+      expect(state.pulled).toBeLessThanOrEqual(1); // the stream pre-fills one chunk itself; the server read none
     },
   );
 
