@@ -12,12 +12,13 @@ describe('createValidationGate', () => {
       await blocked;
       order.push('first');
     });
-    const second = gate.run(async () => {
+    const second = gate.run(() => {
       order.push('second');
+      return Promise.resolve();
     });
     let refused: unknown;
     try {
-      await gate.run(async () => {});
+      await gate.run(() => Promise.resolve());
     } catch (error) {
       refused = error;
     }
@@ -25,6 +26,6 @@ describe('createValidationGate', () => {
     finish();
     await Promise.all([first, second]);
     expect(order).toEqual(['first', 'second']);
-    await expect(gate.run(async () => 'free again')).resolves.toBe('free again');
+    await expect(gate.run(() => Promise.resolve('free again'))).resolves.toBe('free again');
   });
 });
