@@ -6,6 +6,7 @@ import {
   createRegistryApp,
   createTokenId,
   createTokenSecret,
+  DEFAULT_DRAFT_QUOTA_BYTES,
   DEFAULT_MAX_FILE_BYTES,
   ensureLocalTls,
   formatAccessLogLine,
@@ -23,7 +24,8 @@ import { EXIT, UsageError, type CliContext } from '../context';
 export const serve: Command = {
   summary: 'run the registry (HTTPS, embedded storage) and print the tofu/terraform config to use',
   usage: `Usage: signet serve [--data DIR] [--port 8443] [--host 127.0.0.1]
-                    [--tls-cert FILE --tls-key FILE | --no-tls] [--max-file-size BYTES] [--json] [--quiet]
+                    [--tls-cert FILE --tls-key FILE | --no-tls] [--max-file-size BYTES] [--draft-quota BYTES]
+                    [--json] [--quiet]
 
 Serves the Provider Registry and Network Mirror protocols and the management API (/api/v1) over HTTPS.
 Everything lives under --data (default ./.signet): the SQLite database, the files, and a local CA
@@ -32,7 +34,9 @@ Everything lives under --data (default ./.signet): the SQLite database, the file
 (terraform speaks HTTPS to registries only). The admin token is SIGNET_ADMIN_TOKEN; when unset, one is made on first
 start and printed once. Stops cleanly on Ctrl-C. --json prints one line {url, port, caFile, ...} once
 listening. Then each request is one JSON line on stdout (the access log: method, path without query, status,
-bytes, ms, token_id; never a token or a signature); --quiet turns that off. Server faults go to stderr.`,
+bytes, ms, token_id; never a token or a signature); --quiet turns that off. Server faults go to stderr.
+--max-file-size caps one zip (default 1GiB; SHA256SUMS 1 MiB, .sig and manifest 64 KiB); --draft-quota caps the
+bytes all drafts of one namespace hold together (default 10GiB; an upload past it gets 413 QUOTA_EXCEEDED).`,
   options: {
     data: { type: 'string' },
     port: { type: 'string' },
@@ -41,13 +45,15 @@ bytes, ms, token_id; never a token or a signature); --quiet turns that off. Serv
     'tls-key': { type: 'string' },
     'no-tls': { type: 'boolean' },
     'max-file-size': { type: 'string' },
+    'draft-quota': { type: 'string' },
     quiet: { type: 'boolean' },
   },
   async run(args, context) {
     const dataDir = resolve(context.cwd, optionalString(args, 'data') ?? '.signet');
     const port = parsePort(optionalString(args, 'port') ?? '8443');
     const host = optionalString(args, 'host') ?? '127.0.0.1';
-    const maxFileBytes = parseSize(optionalString(args, 'max-file-size'));
+    const maxFileBytes = parseSize(optionalString(args, 'max-file-size'), '--max-file-size', DEFAULT_MAX_FILE_BYTES);
+    const draftQuotaBytes = parseSize(optionalString(args, 'draft-quota'), '--draft-quota', DEFAULT_DRAFT_QUOTA_BYTES);
     const certFile = optionalString(args, 'tls-cert');
     const keyFile = optionalString(args, 'tls-key');
     if ((certFile === undefined) !== (keyFile === undefined)) {
@@ -84,6 +90,7 @@ bytes, ms, token_id; never a token or a signature); --quiet turns that off. Serv
         blobs,
         adminToken,
         maxFileBytes,
+        draftQuotaBytes,
         urlSigningSecret: await urlSigningSecret(dataDir),
         onError: (error, request) =>
           context.stderr.write(
@@ -201,11 +208,10 @@ function parsePort(value: string): number {
   return port;
 }
 
-function parseSize(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_MAX_FILE_BYTES;
+function parseSize(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
   const match = /^(\d+)\s*(B|KiB|MiB|GiB|K|M|G)?$/i.exec(value.trim());
-  if (!match)
-    throw new UsageError(`--max-file-size ${JSON.stringify(value)}: expected bytes, e.g. 1073741824 or 512MiB.`);
+  if (!match) throw new UsageError(`${flag} ${JSON.stringify(value)}: expected bytes, e.g. 1073741824 or 512MiB.`);
   const unit = (match[2] ?? 'B').toUpperCase()[0] as 'B' | 'K' | 'M' | 'G';
   return Number(match[1]) * { B: 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[unit];
 }
