@@ -78,6 +78,15 @@ describe('openSqliteMetadataStore', () => {
     await store.close();
   });
 
+  it('frees the publish leases of a process that died: one process owns the file', async () => {
+    const store = await seed();
+    expect(await store.beginPublish('acme', 'hello', '1.0.0', { leaseMs: 60_000 })).toEqual(expect.any(String));
+    await store.close();
+    const reopened = await openSqliteMetadataStore({ path });
+    expect(await reopened.beginPublish('acme', 'hello', '1.0.0', { leaseMs: 60_000 })).toEqual(expect.any(String));
+    await reopened.close();
+  });
+
   it('stamps records with the given clock', async () => {
     const store = await openSqliteMetadataStore({ path, now: () => new Date('2026-02-03T04:05:06.789Z') });
     expect((await store.createNamespace({ name: 'acme', visibility: 'public' })).createdAt).toBe(

@@ -37,7 +37,13 @@ export interface SqliteMetadataStoreOptions {
  */
 export function openSqliteMetadataStore(options: SqliteMetadataStoreOptions): Promise<MetadataStore> {
   const now = options.now ?? (() => new Date());
-  return call(() => createStore(openSqliteDatabase(options.path), () => now().toISOString()));
+  return call(() => {
+    const db = openSqliteDatabase(options.path);
+    // One process owns the file (the owner lock), so a publish lease found on open was left by a process that
+    // died mid-publish: its draft is open again at once, not after the lease would have run out.
+    db.run('UPDATE versions SET publish_lease = NULL, publish_lease_until = NULL WHERE publish_lease IS NOT NULL');
+    return createStore(db, () => now().toISOString());
+  });
 }
 
 const VERSION_KEY = 'namespace = ? AND type = ? AND version = ?';
