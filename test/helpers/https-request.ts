@@ -3,6 +3,8 @@ import { request } from 'node:https';
 /** What a raw request got back: the status and the body, parsed when it is JSON. */
 export interface RawResponse {
   status: number;
+  /** The body's bytes, and the same decoded as UTF-8. */
+  body: Buffer;
   text: string;
   json: any;
 }
@@ -44,14 +46,15 @@ export function rawRequest(baseUrl: string, ca: string, options: RawRequestOptio
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('error', reject);
         res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
+          const body = Buffer.concat(chunks);
+          const text = body.toString('utf8');
           let json: unknown;
           try {
             json = JSON.parse(text);
           } catch {
             json = undefined;
           }
-          resolve({ status: res.statusCode ?? 0, text, json });
+          resolve({ status: res.statusCode ?? 0, body, text, json });
         });
       },
     );

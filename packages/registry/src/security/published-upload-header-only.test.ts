@@ -38,7 +38,8 @@ describe('uploads to a published version are proven by their bytes', () => {
 
   it('answers 200 unchanged for the identical bytes, with or without the header', async () => {
     const sums = await registry.fileBytes('1.0.0', 'shasums');
-    for (const headers of [{}, { 'x-checksum-sha256': sha256Hex(sums.bytes) }]) {
+    const variants: Record<string, string>[] = [{}, { 'x-checksum-sha256': sha256Hex(sums.bytes) }];
+    for (const headers of variants) {
       const res = await registry.upload('1.0.0', sums.name, sums.bytes, headers);
       expect(res.status).toBe(200);
       expect(((await res.json()) as { unchanged: boolean }).unchanged).toBe(true);
