@@ -238,11 +238,11 @@ describe('failures stop early, with a message that names the fix', () => {
     return run.log;
   }
 
+  // "Fails in a second, before any build": `failing` checks that nothing was compiled; a stopwatch here would
+  // only measure how busy the machine is.
   it('a wrong passphrase fails in preflight', async () => {
-    const started = Date.now();
     const log = await failing({ 'gpg-passphrase': 'not it' });
     expect(log).toMatch(/::error::The gpg-passphrase does not unlock key [0-9A-F]{16}; check the secret/);
-    expect(Date.now() - started).toBeLessThan(10_000);
     expect(unmasked(log)).not.toContain('not it');
   });
 

@@ -91,9 +91,22 @@ describe('validate refuses what is not a release file or folder (exit 2, never a
     [['validate', 'pipe'], /"[^"]*pipe", found a named pipe \(FIFO\)/],
     [['validate', '/dev/zero'], /"\/dev\/zero", found a character device/],
     [['validate', 'a-file.zip/inside'], /a-file\.zip\/inside": a part of the path before the last one is a file/],
-    [['validate', '.', '--key', 'a-folder'], /--key "a-folder" to be a key file \(public\.asc\), found a folder/],
-    [['validate', '.', '--key', 'pipe'], /--key "pipe" to be a key file \(public\.asc\), found a named pipe/],
-    [['validate', '.', '--key', '/dev/zero'], /--key "\/dev\/zero" to be a key file \(public\.asc\), found a device/],
+    [
+      ['validate', '.', '--key', 'a-folder'],
+      /--key "a-folder" to be a key file \(such as public\.asc\), found a folder/,
+    ],
+    [['validate', '.', '--key', 'pipe'], /--key "pipe" to be a key file \(such as public\.asc\), found a named pipe/],
+    [
+      ['validate', '.', '--key', '/dev/zero'],
+      /--key "\/dev\/zero" to be a key file \(such as public\.asc\), found a device/,
+    ],
+    // Every command that reads a key file refuses the same way (key-files.ts), sign's private key included.
+    [['sign', '--key', 'pipe', '.'], /--key "pipe" to be a key file \(such as public\.asc\), found a named pipe/],
+    [
+      ['sign', '--key', '/dev/zero', '.'],
+      /--key "\/dev\/zero" to be a key file \(such as public\.asc\), found a device/,
+    ],
+    [['keys', 'inspect', 'a-folder'], /"a-folder" to be a key file \(such as public\.asc\), found a folder/],
   ])('signet %j', async (args, message) => {
     const result = await run(args);
     expect(result.stderr).toMatch(message);

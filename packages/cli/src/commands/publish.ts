@@ -1,16 +1,11 @@
 import { resolve } from 'node:path';
 
-import {
-  createRegistryClient,
-  publishRelease,
-  RegistryError,
-  ReleaseInvalidError,
-  type PublishEvent,
-} from '@signet/client';
+import { publishRelease, RegistryError, ReleaseInvalidError, type PublishEvent } from '@signet/client';
 import { readReleaseFiles, type Problem } from '@signet/core';
 
 import { optionalString, requireString, type Command } from '../command';
-import { EXIT, UsageError, type CliContext } from '../context';
+import { connectRegistry, REGISTRY_OPTIONS, REGISTRY_USAGE } from '../registry-connection';
+import { EXIT, UsageError } from '../context';
 import { readKeyFile } from '../key-files';
 import { formatProblems, formatSize } from '../render';
 import { parseOptionalIdentity } from './package';
@@ -26,23 +21,23 @@ it prints the same report and exits 1 before contacting the registry. Then creat
 and a draft version as needed, uploads the release's files (a re-run skips files already uploaded), and
 publishes; the registry validates again and answers with every problem. --draft stops before publishing. --key registers the signing key's public
 half if the namespace lacks it; without it, the namespace key that verifies the signature is used.
-The token comes from SIGNET_TOKEN (never a flag). --ca-file (or SSL_CERT_FILE) trusts a private CA,
-such as the DATA/tls/ca.pem of \`signet serve\`. Exit code 1 when the release or the registry reports problems.`,
+Exit code 1 when the release or the registry reports problems.
+
+${REGISTRY_USAGE}`,
   options: {
-    registry: { type: 'string' },
+    ...REGISTRY_OPTIONS,
     namespace: { type: 'string' },
     key: { type: 'string' },
     draft: { type: 'boolean' },
     name: { type: 'string' },
     version: { type: 'string' },
     protocols: { type: 'string', multiple: true },
-    'ca-file': { type: 'string' },
   },
   async run(args, context) {
     const [dir, extra] = args.positionals;
     if (dir === undefined) throw new UsageError('Missing DIR: the release folder to publish (dist/).');
     if (extra !== undefined) throw new UsageError(`Unexpected argument ${JSON.stringify(extra)}.`);
-    const client = await connect(args, context);
+    const client = await connectRegistry(args, context);
     try {
       const identity = parseOptionalIdentity(args);
       const keyPath = optionalString(args, 'key');
@@ -110,19 +105,4 @@ function describe(event: PublishEvent): string {
     case 'skip':
       return `already uploaded ${event.fileName}`;
   }
-}
-
-/** A registry client from --registry, SIGNET_TOKEN and --ca-file / SSL_CERT_FILE. */
-export async function connect(args: Parameters<Command['run']>[0], context: CliContext) {
-  const url = optionalString(args, 'registry') ?? context.env.SIGNET_REGISTRY;
-  if (url === undefined)
-    throw new UsageError('Missing --registry URL (or SIGNET_REGISTRY), e.g. https://localhost:8443.');
-  const token = context.env.SIGNET_TOKEN || undefined;
-  if (token === undefined) {
-    throw new UsageError(
-      'Set SIGNET_TOKEN to a registry token (the admin token `signet serve` printed, or one from `signet tokens create`).',
-    );
-  }
-  const caFile = optionalString(args, 'ca-file') ?? (context.env.SSL_CERT_FILE || undefined);
-  return createRegistryClient({ url, token, caFile: caFile === undefined ? undefined : resolve(context.cwd, caFile) });
 }

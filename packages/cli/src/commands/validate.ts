@@ -1,10 +1,9 @@
-import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 
 import { readReleaseFiles, validateRelease, type ReleaseReport } from '@signet/core';
 
 import { stringList, type Command } from '../command';
-import { EXIT, UsageError, type CliContext } from '../context';
+import { EXIT, UsageError } from '../context';
 import { readKeyFile } from '../key-files';
 import { formatProblems } from '../render';
 import { parseOptionalIdentity } from './package';
@@ -27,7 +26,7 @@ zh: and h1: hashes and the key ID. Exit code 1 when there is any error.`,
   async run(args, context) {
     if (args.positionals.length === 0) throw new UsageError('Missing PATH: the release folder (dist/) to validate.');
     const identity = parseOptionalIdentity(args);
-    const keys = await Promise.all((stringList(args, 'key') ?? []).map((k) => readKey(context, k)));
+    const keys = await Promise.all((stringList(args, 'key') ?? []).map((k) => readKeyFile(context, k, '--key')));
     // A path that is no release (missing, a FIFO, a device) is an INPUT_INVALID: exit 2 (exit-codes.ts).
     const files = await readReleaseFiles(args.positionals.map((p) => resolve(context.cwd, p)));
     const report = await validateRelease({
@@ -39,22 +38,6 @@ zh: and h1: hashes and the key ID. Exit code 1 when there is any error.`,
     return { json: report, text: formatReport(report), exitCode: report.ok ? EXIT.ok : EXIT.problems };
   },
 };
-
-/**
- * Reads a --key file, refusing first what is not a regular file: a folder gives EISDIR, and reading a FIFO or a
- * device would block or never end.
- */
-async function readKey(context: CliContext, path: string): Promise<Uint8Array> {
-  const info = await stat(resolve(context.cwd, path)).catch(() => undefined);
-  if (info !== undefined && !info.isFile()) {
-    const kind = info.isDirectory() ? 'a folder' : info.isFIFO() ? 'a named pipe (FIFO)' : 'a device or socket';
-    throw new UsageError(
-      `Expected --key ${JSON.stringify(path)} to be a key file (public.asc), found ${kind}; give the key file itself.`,
-      'INPUT_INVALID',
-    );
-  }
-  return readKeyFile(context, path, '--key');
-}
 
 /** The validation report for people: the platforms with their hashes, then the problems. */
 export function formatReport(report: ReleaseReport): string {
