@@ -12,7 +12,7 @@ beforeAll(async () => {
   const res = await registry.call('GET', '/v1/providers/corp/secret/1.0.0/download/linux/amd64', {
     token: registry.readToken,
   });
-  signedUrl = new URL((await res.json()).download_url as string, 'http://registry');
+  signedUrl = new URL(((await res.json()) as { download_url: string }).download_url, 'http://registry');
 });
 afterAll(async () => {
   await registry?.close();
