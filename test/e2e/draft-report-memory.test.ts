@@ -16,6 +16,7 @@ import { buildExampleRelease } from '@signet/registry/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { rawRequest, type RawRequestOptions } from '../helpers/https-request';
+import { CLI_NODE_FLAGS } from '../../scripts/build-cli';
 import { startSignetServe, type SignetServer } from '../helpers/registry';
 
 const ADMIN_TOKEN = 'signet_e2e-memory-admin';
@@ -51,7 +52,9 @@ async function rssBytes(pid: number): Promise<number> {
 beforeAll(async () => {
   if (!supported) return;
   work = await mkdtemp(join(tmpdir(), 'signet-report-memory-'));
+  // With the Node flags the deployed bundle runs with (scripts/build-cli.ts), so RSS is what an operator sees.
   server = await startSignetServe({
+    nodeArgs: CLI_NODE_FLAGS,
     dataDir: join(work, 'data'),
     adminToken: ADMIN_TOKEN,
     extraArgs: ['--max-file-size', '128MiB', '--quiet'],

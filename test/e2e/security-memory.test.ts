@@ -13,6 +13,7 @@ import { createRegistryClient } from '@signet/client';
 import { buildExampleRelease } from '@signet/registry/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { CLI_NODE_FLAGS } from '../../scripts/build-cli';
 import { startSignetServe, type SignetServer } from '../helpers/registry';
 
 const ADMIN_TOKEN = 'signet_e2e-memory-admin';
@@ -25,7 +26,8 @@ let ca: string;
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'signet-memory-'));
-  server = await startSignetServe({ dataDir: join(work, 'data'), adminToken: ADMIN_TOKEN });
+  // With the Node flags the deployed bundle runs with (scripts/build-cli.ts), so RSS is what an operator sees.
+  server = await startSignetServe({ dataDir: join(work, 'data'), adminToken: ADMIN_TOKEN, nodeArgs: CLI_NODE_FLAGS });
   ca = await readFile(server.caFile, 'utf8');
   // A published provider, so that an alias of it would have a whole view to copy.
   const release = await buildExampleRelease(join(work, 'release'));

@@ -29,6 +29,8 @@ export interface StartSignetServeOptions {
   adminToken?: string;
   extraArgs?: string[];
   env?: Record<string, string>;
+  /** Node flags, e.g. the deployed bundle's `CLI_NODE_FLAGS` (scripts/build-cli.ts) for memory measurements. */
+  nodeArgs?: string[];
 }
 
 /**
@@ -46,15 +48,19 @@ export async function startSignetServe(options: StartSignetServeOptions): Promis
     '127.0.0.1',
     '--json',
   ];
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, BIN, ...args, ...(options.extraArgs ?? [])], {
-    env: {
-      ...process.env,
-      CI: 'true',
-      ...(options.adminToken ? { SIGNET_ADMIN_TOKEN: options.adminToken } : {}),
-      ...options.env,
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), '--import', TSX_LOADER, BIN, ...args, ...(options.extraArgs ?? [])],
+    {
+      env: {
+        ...process.env,
+        CI: 'true',
+        ...(options.adminToken ? { SIGNET_ADMIN_TOKEN: options.adminToken } : {}),
+        ...options.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
