@@ -19,6 +19,13 @@ export const ARTIFACT_SIZE_LIMITS = {
 /** The artifact kinds with a size cap. */
 export type CappedArtifactKind = keyof typeof ARTIFACT_SIZE_LIMITS;
 
+/** The problem code of a capped artifact that is over its cap or cannot be read. */
+export const ARTIFACT_PROBLEM_CODES = {
+  shasums: 'SHASUMS_MALFORMED',
+  signature: 'SIGNATURE_INVALID',
+  manifest: 'MANIFEST_INVALID',
+} as const satisfies Record<CappedArtifactKind, ProblemCode>;
+
 /** What `readCapped` found: the bytes, or that the file is over the cap (and its size when the file system knows it). */
 export type CappedRead = { bytes: Buffer } | { tooLarge: true; size?: number };
 
@@ -61,24 +68,16 @@ const WHAT_IT_HOLDS: Record<CappedArtifactKind, string> = {
 export async function readArtifact(
   file: ReleaseFile,
   kind: CappedArtifactKind,
-  code: ProblemCode,
   problems: Problem[],
 ): Promise<Buffer | undefined> {
-  const limit = ARTIFACT_SIZE_LIMITS[kind];
   try {
-    const read = await readCapped(file.path, limit);
+    const read = await readCapped(file.path, ARTIFACT_SIZE_LIMITS[kind]);
     if ('bytes' in read) return read.bytes;
-    problems.push(
-      createProblem(
-        code,
-        `${JSON.stringify(file.fileName)} ${describeOversize(read, limit)}; the limit is ${limit} bytes (${WHAT_IT_HOLDS[kind]}), so it was not read. Regenerate it with signet package / signet sign.`,
-        { file: file.fileName },
-      ),
-    );
+    problems.push(createOversizeProblem(file.fileName, kind, read));
   } catch (error) {
     problems.push(
       createProblem(
-        code,
+        ARTIFACT_PROBLEM_CODES[kind],
         `Cannot read ${JSON.stringify(file.fileName)}: ${error instanceof Error ? error.message : String(error)}.`,
         {
           file: file.fileName,
@@ -87,6 +86,19 @@ export async function readArtifact(
     );
   }
   return undefined;
+}
+
+/**
+ * The problem of a small artifact over its cap, with the size found when it is known. One wording for `signet
+ * validate` and for a registry that refuses the upload from its size (before reading it).
+ */
+export function createOversizeProblem(fileName: string, kind: CappedArtifactKind, found: { size?: number }): Problem {
+  const limit = ARTIFACT_SIZE_LIMITS[kind];
+  return createProblem(
+    ARTIFACT_PROBLEM_CODES[kind],
+    `${JSON.stringify(fileName)} ${describeOversize(found, limit)}; the limit is ${limit} bytes (${WHAT_IT_HOLDS[kind]}), so it was not read. Regenerate it with signet package / signet sign.`,
+    { file: fileName },
+  );
 }
 
 /** "is 314572800 bytes" or "has more than 1048576 bytes", for a problem about an artifact over its cap. */

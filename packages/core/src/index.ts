@@ -38,7 +38,14 @@ export { formatManifest, parseManifest } from './manifest';
 export { compareUtf8, formatShasums, parseShasums, type ShasumsEntry } from './shasums';
 export { EMPTY_SHA256, formatZh, hash1, hashDir, sha256File, type HashedFile } from './hashes';
 export { readReleaseFiles, selectReleaseFiles, type ReleaseFile } from './release-files';
-export { ARTIFACT_SIZE_LIMITS, readCapped, type CappedArtifactKind, type CappedRead } from './artifact-size-limits';
+export {
+  ARTIFACT_PROBLEM_CODES,
+  ARTIFACT_SIZE_LIMITS,
+  createOversizeProblem,
+  readCapped,
+  type CappedArtifactKind,
+  type CappedRead,
+} from './artifact-size-limits';
 
 // Zips and packaging
 export { BINARY_HEADER_BYTES, detectBinaryPlatform, type BinaryPlatform } from './binary-platform';

@@ -259,7 +259,7 @@ async function checkManifest(
   let found: string[] | undefined;
   let sha256: string | undefined;
   if (manifest) {
-    const bytes = await readArtifact(manifest, 'manifest', 'MANIFEST_INVALID', problems);
+    const bytes = await readArtifact(manifest, 'manifest', problems);
     if (bytes) {
       sha256 = createHash('sha256').update(bytes).digest('hex');
       try {
@@ -296,7 +296,7 @@ async function readShasums(
   file: ReleaseFile,
   problems: Problem[],
 ): Promise<{ bytes: Buffer; entries?: ShasumsEntry[] } | undefined> {
-  const bytes = await readArtifact(file, 'shasums', 'SHASUMS_MALFORMED', problems);
+  const bytes = await readArtifact(file, 'shasums', problems);
   if (!bytes) return undefined;
   try {
     return { bytes, entries: parseShasums(bytes.toString('utf8')) };
@@ -324,7 +324,7 @@ async function checkSignature(
       problems.push(createProblem('KEY_INVALID', messageOf(error)));
     }
   }
-  const signatureBytes = await readArtifact(signature, 'signature', 'SIGNATURE_INVALID', problems);
+  const signatureBytes = await readArtifact(signature, 'signature', problems);
   if (!signatureBytes) return found;
   if (!keys || keys.length === 0) {
     problems.push(

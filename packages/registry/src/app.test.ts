@@ -405,7 +405,7 @@ describe('registry app: bad input is a clear 4xx and changes nothing', () => {
     );
   });
 
-  it('refuses a zip bomb at upload with ZIP_TOO_LARGE and keeps nothing of it', async () => {
+  it('keeps a zip bomb in the draft like any bytes: its report and publish say ZIP_TOO_LARGE, nothing is served', async () => {
     const path = join(await newDir(), 'bomb.zip');
     await writeRawZip(path, [
       {
@@ -416,12 +416,21 @@ describe('registry app: bad input is a clear 4xx and changes nothing', () => {
       },
     ]);
     const bytes = await readFile(path);
-    const res = await upload('acme', 'hello', '2.0.0', 'terraform-provider-hello_2.0.0_linux_amd64.zip', bytes);
-    expect(res.status).toBe(422);
-    expect(((await res.json()) as { errors: { code: string }[] }).errors[0]!.code).toBe('ZIP_TOO_LARGE');
-    expect(await registry.blobs.stat(createHash('sha256').update(bytes).digest('hex'))).toBeUndefined();
-    const version = await call('GET', '/api/v1/providers/acme/hello/versions/2.0.0?report=false');
-    expect(((await version.json()) as { files: unknown[] }).files).toEqual([]);
+    const name = 'terraform-provider-hello_2.0.0_linux_amd64.zip';
+    const draft = '/api/v1/providers/acme/hello/versions/2.0.0';
+    expect((await upload('acme', 'hello', '2.0.0', name, bytes)).status).toBe(201);
+    const bomb = (p: { code: string; file?: string }) => p.code === 'ZIP_TOO_LARGE' && p.file === name;
+    const version = (await (await call('GET', draft)).json()) as { report: { problems: { code: string }[] } };
+    expect(version.report.problems.filter(bomb)).toHaveLength(1);
+    const published = await call('POST', `${draft}/publish`);
+    expect(published.status).toBe(422);
+    expect(((await published.json()) as { errors: { code: string }[] }).errors.filter(bomb)).toHaveLength(1);
+    expect((await call('GET', `/v1/files/acme/hello/2.0.0/${name}`, { token: null })).status).toBe(404);
+    // The bytes go with the file: nothing of the bomb stays on disk.
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    expect(await registry.blobs.stat(digest)).toEqual({ size: bytes.length });
+    expect((await call('DELETE', `${draft}/files/${name}`)).status).toBe(200);
+    expect(await registry.blobs.stat(digest)).toBeUndefined();
   });
 
   it('publish of a tampered upload answers 422 with SHASUMS_MISMATCH, the same problems as validate', async () => {

@@ -70,7 +70,7 @@ export { openFsBlobStore, type FsBlobStoreOptions } from './storage/fs-blob-stor
 export { createDraftServiceDeps, type DraftServiceDeps, type DraftServiceOptions } from './services/draft-service-deps';
 export { deleteDraftFile, putDraftFile, type PutDraftFileInput, type PutDraftFileResult } from './services/draft-files';
 export { deleteDraft, getDraftReport, publishDraft, PUBLISH_LEASE_MS, type PublishedDraft } from './services/drafts';
-export { DEFAULT_SMALL_FILE_LIMITS, uploadCapOf, type UploadLimits } from './services/upload-limits';
+export { uploadCapOf, type UploadCap } from './services/upload-limits';
 export { createBlobKeeper, type BlobKeeper } from './services/blob-keeper';
 export { createValidationGate, type ValidationGate, type ValidationGateOptions } from './services/validation-gate';
 export { createReportCache, formatReportKey, type ReportCache, type ReportCacheOptions } from './services/report-cache';

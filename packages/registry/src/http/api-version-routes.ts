@@ -132,8 +132,11 @@ export function mountVersionRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): voi
       summary: "Upload one file's bytes (streamed; idempotent for identical bytes)",
       description:
         'Send the bytes as the body. Optional header X-Checksum-SHA256 (hex) is checked against what arrives. ' +
-        'Caps: zips up to the server’s file size limit, SHA256SUMS 1 MiB, .sig and manifest 64 KiB (413), and a ' +
-        'byte quota for the drafts of a namespace (413 QUOTA_EXCEEDED). 409 while the version is being published.',
+        'Caps: zips up to the server’s file size limit (413 BLOB_TOO_LARGE); SHA256SUMS 1 MiB, .sig and manifest ' +
+        '64 KiB, the validator’s own caps (413 with its problem: SHASUMS_MALFORMED, SIGNATURE_INVALID or ' +
+        'MANIFEST_INVALID, `file` set); a byte quota for the drafts of a namespace (413 QUOTA_EXCEEDED). The bytes ' +
+        'are not judged here: a bad zip is stored, and the report and publish list its problems. 409 while the ' +
+        'version is being published.',
       request: {
         params: fileParams,
         body: {

@@ -4,7 +4,6 @@ import type { BlobStore } from '../storage/blob-store';
 import type { MetadataStore } from '../storage/metadata-store';
 import { createBlobKeeper, type BlobKeeper } from './blob-keeper';
 import { createReportCache, type ReportCache, type ReportCacheOptions } from './report-cache';
-import { DEFAULT_SMALL_FILE_LIMITS, type UploadLimits } from './upload-limits';
 import { createValidationGate, type ValidationGate, type ValidationGateOptions } from './validation-gate';
 
 /** What the draft services (uploads, reports, publish, deletes) work with; one set per server. */
@@ -12,7 +11,8 @@ export interface DraftServiceDeps {
   metadata: MetadataStore;
   blobs: BlobStore;
   zipLimits: ZipLimits;
-  uploadLimits: UploadLimits;
+  /** Largest zip an upload may send; SHA256SUMS, `.sig` and manifest have the validator's caps (upload-limits.ts). */
+  maxFileBytes: number;
   /** Most bytes the drafts of one namespace may hold together. */
   draftQuotaBytes: number;
   keeper: BlobKeeper;
@@ -43,10 +43,7 @@ export function createDraftServiceDeps(options: DraftServiceOptions): DraftServi
     metadata,
     blobs,
     zipLimits: options.zipLimits ?? DEFAULT_ZIP_LIMITS,
-    uploadLimits: {
-      maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
-      ...DEFAULT_SMALL_FILE_LIMITS,
-    },
+    maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
     draftQuotaBytes: options.draftQuotaBytes ?? DEFAULT_DRAFT_QUOTA_BYTES,
     keeper: createBlobKeeper(metadata, blobs),
     reports: createReportCache(options.reportCache),

@@ -1,31 +1,42 @@
-import type { ArtifactName } from '@signet/core';
+import { ARTIFACT_SIZE_LIMITS, createOversizeProblem, type ArtifactName } from '@signet/core';
+
+import { HttpError } from '../http/errors';
 
 /**
- * How many bytes one upload may send, by artifact kind. Zips carry the provider and take `maxFileBytes`; the other
- * three are small text or binary files that the validator reads whole, so their caps are what keeps a draft report
- * cheap: a SHA256SUMS of 1 MiB lists thousands of files (a real one is ~2 KiB for 13 platforms), a detached
- * signature is under 1 KiB (RSA-4096, binary) and a manifest about 60 bytes; 64 KiB leaves room for anything real.
+ * How many bytes one upload may send, and the answer to one that sends more. A 413 closes the connection: the
+ * rest of the body is not worth reading.
  */
-export interface UploadLimits {
-  maxFileBytes: number;
-  maxShasumsBytes: number;
-  maxSignatureBytes: number;
-  maxManifestBytes: number;
+export interface UploadCap {
+  maxBytes: number;
+  /** The 413 for a body over `maxBytes`: `size` when Content-Length told it, undefined when cut off while streaming. */
+  refuse(size: number | undefined): HttpError;
 }
 
-/** 1 MiB for SHA256SUMS, 64 KiB for the `.sig` and the manifest (see `UploadLimits`). */
-export const DEFAULT_SMALL_FILE_LIMITS = {
-  maxShasumsBytes: 1024 ** 2,
-  maxSignatureBytes: 64 * 1024,
-  maxManifestBytes: 64 * 1024,
-} as const satisfies Omit<UploadLimits, 'maxFileBytes'>;
+const CLOSE = { Connection: 'close' };
 
-/** The byte cap of one upload of this kind of artifact. */
-export function uploadCapOf(kind: ArtifactName['kind'], limits: UploadLimits): number {
-  const small = {
-    shasums: limits.maxShasumsBytes,
-    signature: limits.maxSignatureBytes,
-    manifest: limits.maxManifestBytes,
+/**
+ * The cap of one upload. Zips carry the provider and take the server's `maxFileBytes` (413 BLOB_TOO_LARGE).
+ * SHA256SUMS, `.sig` and manifest take the validator's own caps (ARTIFACT_SIZE_LIMITS of the core, the one source of
+ * those numbers): a larger file is one the publish would refuse anyway, so the upload is refused at once with the
+ * very problem `signet validate` reports for that file (SHASUMS_MALFORMED, SIGNATURE_INVALID or MANIFEST_INVALID,
+ * `file` set), as a 413. Only a server whose `maxFileBytes` is below such a cap answers BLOB_TOO_LARGE for them.
+ */
+export function uploadCapOf(fileName: string, kind: ArtifactName['kind'], maxFileBytes: number): UploadCap {
+  if (kind !== 'zip' && ARTIFACT_SIZE_LIMITS[kind] <= maxFileBytes) {
+    return {
+      maxBytes: ARTIFACT_SIZE_LIMITS[kind],
+      refuse: (size) =>
+        HttpError.problems([createOversizeProblem(fileName, kind, size === undefined ? {} : { size })], 413, CLOSE),
+    };
+  }
+  return {
+    maxBytes: maxFileBytes,
+    refuse: (size) =>
+      new HttpError(
+        413,
+        'BLOB_TOO_LARGE',
+        `Expected ${fileName} to be at most ${maxFileBytes} bytes (this registry's file size limit), found ${size === undefined ? 'more' : `${size} bytes`}; send the real artifact, or raise the limit (signet serve --max-file-size).`,
+        CLOSE,
+      ),
   };
-  return kind === 'zip' ? limits.maxFileBytes : Math.min(small[kind], limits.maxFileBytes);
 }

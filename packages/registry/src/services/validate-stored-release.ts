@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 
-import { inspectZip, validateRelease, type ReleaseFile, type ReleaseReport, type ZipLimits } from '@signet/core';
+import { validateRelease, type ReleaseFile, type ReleaseReport, type ZipLimits } from '@signet/core';
 
 import type * as S from '../http/api-schemas';
-import { HttpError } from '../http/errors';
 import type { BlobStore } from '../storage/blob-store';
 import type { VersionFileRecord, VersionRecord } from '../storage/records';
 
@@ -42,23 +41,6 @@ export async function validateStoredRelease(
   } finally {
     if (temporary !== undefined) await rm(temporary, { recursive: true, force: true });
   }
-}
-
-/**
- * Zips that could hurt an installer or the server (bombs, unsafe names, not a zip) are refused at upload, checked
- * on the staged bytes before they enter the store.
- */
-export async function refuseDangerousZip(
-  path: string,
-  file: string,
-  artifact: { name: string; version: string; platform: string },
-  zipLimits: ZipLimits,
-): Promise<void> {
-  const inspection = await inspectZip(path, { ...artifact, limits: zipLimits, fileName: file });
-  const dangerous = inspection.problems.filter((p) =>
-    ['ZIP_INVALID', 'ZIP_UNSAFE_PATH', 'ZIP_TOO_LARGE'].includes(p.code),
-  );
-  if (dangerous.length > 0) throw HttpError.problems(dangerous);
 }
 
 /** The report as the management API shows it. */

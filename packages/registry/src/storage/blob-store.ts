@@ -22,14 +22,12 @@ export interface StoredBlob {
 
 /**
  * Bytes received and hashed but not yet in the store (`BlobStore.stage`): nothing can read them by digest until
- * `commit`, so a caller can check them first and decide, and can make "the blob exists" and "a record names it" one
- * step against a concurrent removal of the same digest.
+ * `commit`, so a caller can make "the blob exists" and "a record names it" one step against a concurrent removal of
+ * the same digest (the upload can take minutes; that step takes milliseconds).
  */
 export interface StagedBlob {
   sha256: string;
   size: number;
-  /** A file path with the staged bytes when the backend has local files (for the zip checks); never write to it. */
-  localPath: string | undefined;
   /** Moves the bytes into the store (a no-op for bytes already there) and says whether this created the blob. */
   commit(): Promise<StoredBlob>;
   /** Drops staged bytes that were not committed; harmless after `commit`. */

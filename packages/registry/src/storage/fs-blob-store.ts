@@ -96,7 +96,6 @@ async function stageBlob(
   return {
     sha256,
     size,
-    localPath: tmpPath,
     commit: () => (committed ??= commitBlob(tmpPath, sha256, size, pathOf(sha256))),
     discard: async () => {
       if (committed === undefined) await rm(tmpPath, { force: true });
