@@ -7,10 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 
+import { createRegistryClient, RegistryError } from '@signet/client';
 import { ensureLocalTls } from '@signet/registry';
 import { buildExampleRelease, type ExampleRelease } from '@signet/registry/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { exitCodeOf } from './exit-codes';
 import { main } from './index';
 
 let dir: string;
@@ -331,6 +333,36 @@ describe('signet publish', () => {
     });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/may not publish in namespace "acme"/);
+  });
+});
+
+describe('an upload refused from its size while it is still being sent (HTTPS)', () => {
+  it("is reported with the registry's answer, the validator's problem for the file (exit 1), not a broken pipe", async () => {
+    const own = await serve(join(dir, 'data-early')); // its own data: the other tests list what they made
+    const client = await createRegistryClient({ url: own.url, token: own.adminToken, caFile: own.caFile });
+    try {
+      await client.createNamespace({ name: 'early' });
+      await client.addKey('early', { ascii_armor: release.publicKeyArmored });
+      await client.createProvider('early', 'hello');
+      await client.createVersion('early', 'hello', { version: '1.0.0', protocols: ['6.0'], key_id: release.keyId });
+      const name = 'terraform-provider-hello_1.0.0_manifest.json';
+      const path = join(dir, 'huge-manifest.json');
+      await writeFile(path, Buffer.alloc(5 * 1024 * 1024, 0x20)); // the cap is 64 KiB
+      // Server and client share this process: the race a hang-up would start (TLS read against TCP reset) is lost
+      // by the client every time, so a few tries show it.
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const error = await client
+          .uploadFile({ namespace: 'early', type: 'hello', version: '1.0.0' }, name, path)
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(RegistryError);
+        expect(error).toMatchObject({ status: 413, errors: [{ code: 'MANIFEST_INVALID', file: name }] });
+        expect(exitCodeOf(error)).toBe(1);
+      }
+      expect((await client.getVersion('early', 'hello', '1.0.0'))?.files).toEqual([]);
+    } finally {
+      await client.close();
+      await own.stop();
+    }
   });
 });
 

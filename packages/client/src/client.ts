@@ -158,6 +158,7 @@ export async function createRegistryClient(options: RegistryClientOptions): Prom
         body: () => createReadStream(path),
         headers,
         checked: sha256 !== undefined,
+        upload: { fileName, size },
       });
     },
     publish: (ns, type, version) => call('POST', `${v(ns, type, version)}/publish`, S.Version),

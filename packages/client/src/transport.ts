@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import type { SignetError } from '@signet/core';
+import { ARTIFACT_SIZE_LIMITS, type SignetError } from '@signet/core';
 import { Agent, request, type Dispatcher } from 'undici';
 
 import type { Answer } from './parse-answer';
@@ -27,6 +27,8 @@ export interface RequestInit {
   body?: () => Dispatcher.DispatchOptions['body'];
   /** An upload whose checksum the registry checks: safe to repeat. */
   checked?: boolean;
+  /** The file this request uploads, for the message when the registry hangs up during it. */
+  upload?: { fileName: string; size: number };
 }
 
 export interface Transport {
@@ -54,7 +56,7 @@ export function createTransport(options: TransportOptions): Transport {
       try {
         response = await request(url, { method, headers: init.headers, body: init.body?.(), dispatcher: agent });
       } catch (error) {
-        if (last || !isRetryError(error)) throw describeFailure(url, method, error, options);
+        if (last || !isRetryError(error)) throw describeFailure(url, method, error, options, init.upload);
         await sleep(retryDelayMs(options, tries));
         continue;
       }
@@ -90,6 +92,7 @@ export function describeFailure(
   method: string,
   error: unknown,
   options: Pick<TransportOptions, 'connectTimeoutMs' | 'timeoutMs'>,
+  upload?: RequestInit['upload'],
 ): SignetError {
   const cause = error as { code?: string; cause?: { code?: string; message?: string }; message?: string };
   const code = cause.code ?? cause.cause?.code ?? '';
@@ -105,6 +108,7 @@ export function describeFailure(
       error,
     );
   }
+  if (upload !== undefined && isRetryError(error)) return hungUpDuringUpload(url, what, upload, error);
   const detail = cause.cause?.message ?? cause.message ?? String(error);
   const tlsCode = cause.cause?.code ?? cause.code ?? '';
   const hint = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(tlsCode)
@@ -113,6 +117,27 @@ export function describeFailure(
   return createClientError(
     'REGISTRY_UNREACHABLE',
     `Cannot reach the registry at ${url.origin}: ${detail}.${hint}`,
+    error,
+  );
+}
+
+// A registry that refuses an upload from its size may answer before the body is sent and close the connection; when
+// it resets the connection before the client has read that answer (a proxy that hangs up at once, or the TCP reset
+// racing a TLS read), the answer is lost: no client can read it. Signet's own registry keeps the connection until the
+// client has its answer, so this is the fallback: say which limits make a registry do this.
+function hungUpDuringUpload(
+  url: URL,
+  what: string,
+  upload: NonNullable<RequestInit['upload']>,
+  error: unknown,
+): SignetError {
+  const { shasums, signature, manifest } = ARTIFACT_SIZE_LIMITS;
+  return createClientError(
+    'REGISTRY_UNREACHABLE',
+    `The registry at ${url.origin} closed the connection while ${upload.fileName} (${upload.size} bytes) was being sent (${what}), before its answer could be read. ` +
+      `A registry does this when it refuses an upload from its size: a zip over its file size limit (signet serve --max-file-size, 1 GiB by default), ` +
+      `a SHA256SUMS over ${shasums} bytes, a .sig over ${signature} bytes or a manifest over ${manifest} bytes, or more than the namespace's draft quota (signet serve --draft-quota). ` +
+      'Check the file against these limits (signet validate reports the small files over theirs); if it is within them, the connection broke: publish again.',
     error,
   );
 }

@@ -32,14 +32,9 @@ export class HttpError extends Error {
     this.headers = headers;
   }
 
-  /** A 422 (or `status`) carrying the validator's problems as they are. */
-  static problems(
-    problems: readonly Problem[],
-    status: ErrorStatus = 422,
-    headers: Record<string, string> = {},
-  ): HttpError {
-    const code = problems[0]?.code ?? 'REQUEST_INVALID';
-    const error = new HttpError(status, code, problems[0]?.message ?? 'Invalid.', headers);
+  /** A 422 carrying the validator's problems as they are. */
+  static problems(problems: readonly Problem[], status: ErrorStatus = 422): HttpError {
+    const error = new HttpError(status, problems[0]?.code ?? 'REQUEST_INVALID', problems[0]?.message ?? 'Invalid.');
     error.errors.splice(0, 1, ...problems.map((p) => ({ ...p })));
     return error;
   }

@@ -162,7 +162,7 @@ function published(record: VersionRecord): HttpError {
 }
 
 function quotaExceeded(error: StoreQuotaError): HttpError {
-  return new HttpError(413, 'QUOTA_EXCEEDED', error.message, { Connection: 'close' });
+  return new HttpError(413, 'QUOTA_EXCEEDED', error.message); // the connection stays open: see upload-limits.ts
 }
 
 export function formatVersion(record: Pick<VersionRecord, 'namespace' | 'type' | 'version'>): string {

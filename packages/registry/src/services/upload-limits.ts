@@ -3,16 +3,17 @@ import { ARTIFACT_SIZE_LIMITS, createOversizeProblem, type ArtifactName } from '
 import { HttpError } from '../http/errors';
 
 /**
- * How many bytes one upload may send, and the answer to one that sends more. A 413 closes the connection: the
- * rest of the body is not worth reading.
+ * How many bytes one upload may send, and the answer to one that sends more. The 413 does not ask to close the
+ * connection: a server that hangs up while the client is still sending resets it, and over TLS the client then sees
+ * EPIPE instead of the answer. Kept open, the client reads the answer and hangs up itself (undici does as soon as
+ * the answer is complete); the rest of the body is never stored, and the request timeout bounds a client that
+ * keeps sending.
  */
 export interface UploadCap {
   maxBytes: number;
   /** The 413 for a body over `maxBytes`: `size` when Content-Length told it, undefined when cut off while streaming. */
   refuse(size: number | undefined): HttpError;
 }
-
-const CLOSE = { Connection: 'close' };
 
 /**
  * The cap of one upload. Zips carry the provider and take the server's `maxFileBytes` (413 BLOB_TOO_LARGE).
@@ -26,7 +27,7 @@ export function uploadCapOf(fileName: string, kind: ArtifactName['kind'], maxFil
     return {
       maxBytes: ARTIFACT_SIZE_LIMITS[kind],
       refuse: (size) =>
-        HttpError.problems([createOversizeProblem(fileName, kind, size === undefined ? {} : { size })], 413, CLOSE),
+        HttpError.problems([createOversizeProblem(fileName, kind, size === undefined ? {} : { size })], 413),
     };
   }
   return {
@@ -36,7 +37,6 @@ export function uploadCapOf(fileName: string, kind: ArtifactName['kind'], maxFil
         413,
         'BLOB_TOO_LARGE',
         `Expected ${fileName} to be at most ${maxFileBytes} bytes (this registry's file size limit), found ${size === undefined ? 'more' : `${size} bytes`}; send the real artifact, or raise the limit (signet serve --max-file-size).`,
-        CLOSE,
       ),
   };
 }
