@@ -16,10 +16,14 @@ import {
   startServer,
   StoreLockedError,
   type MetadataStore,
+  type RunningServer,
+  type StartServerOptions,
 } from '@signet/registry';
 
 import { optionalString, type Command } from '../command';
 import { EXIT, UsageError, type CliContext } from '../context';
+import { parseSizeFlag } from '../sizes';
+import { formatServeBanner, type BannerProvider } from '../serve-banner';
 
 export const serve: Command = {
   summary: 'run the registry (HTTPS, embedded storage) and print the tofu/terraform config to use',
@@ -31,10 +35,13 @@ Serves the Provider Registry and Network Mirror protocols and the management API
 Everything lives under --data (default ./.signet): the SQLite database, the files, and a local CA
 (DATA/tls/ca.pem) with a certificate for localhost and 127.0.0.1, made on first start unless
 --tls-cert/--tls-key are given. --no-tls serves plain HTTP, only for behind a TLS-terminating proxy
-(terraform speaks HTTPS to registries only). The admin token is SIGNET_ADMIN_TOKEN; when unset, one is made on first
-start and printed once. Stops cleanly on Ctrl-C. --json prints one line {url, port, caFile, ...} once
-listening. Then each request is one JSON line on stdout (the access log: method, path without query, status,
-bytes, ms, token_id; never a token or a signature); --quiet turns that off. Server faults go to stderr.
+(terraform speaks HTTPS to registries only). The admin token is SIGNET_ADMIN_TOKEN; when unset, one is made on the
+first start that listens and printed once. A busy --port is a usage error (exit 2): choose another, or --port 0 for
+any free one. Once listening it prints what to paste: the export SSL_CERT_FILE line, the required_providers block
+of the providers published so far, and the CLI config's credentials block when a namespace is private. Stops
+cleanly on Ctrl-C. --json prints one line {url, port, caFile, ...} instead. Then each request is one JSON line on
+stdout (the access log: method, path without query, status, bytes, ms, token_id; never a token or a signature);
+--quiet turns that off. Server faults go to stderr.
 --max-file-size caps one zip (default 1GiB; SHA256SUMS 1 MiB, .sig and manifest 64 KiB); --draft-quota caps the
 bytes all drafts of one namespace hold together (default 10GiB; an upload past it gets 413 QUOTA_EXCEEDED).`,
   options: {
@@ -52,8 +59,16 @@ bytes all drafts of one namespace hold together (default 10GiB; an upload past i
     const dataDir = resolve(context.cwd, optionalString(args, 'data') ?? '.signet');
     const port = parsePort(optionalString(args, 'port') ?? '8443');
     const host = optionalString(args, 'host') ?? '127.0.0.1';
-    const maxFileBytes = parseSize(optionalString(args, 'max-file-size'), '--max-file-size', DEFAULT_MAX_FILE_BYTES);
-    const draftQuotaBytes = parseSize(optionalString(args, 'draft-quota'), '--draft-quota', DEFAULT_DRAFT_QUOTA_BYTES);
+    const maxFileBytes = parseSizeFlag(
+      optionalString(args, 'max-file-size'),
+      '--max-file-size',
+      DEFAULT_MAX_FILE_BYTES,
+    );
+    const draftQuotaBytes = parseSizeFlag(
+      optionalString(args, 'draft-quota'),
+      '--draft-quota',
+      DEFAULT_DRAFT_QUOTA_BYTES,
+    );
     const certFile = optionalString(args, 'tls-cert');
     const keyFile = optionalString(args, 'tls-key');
     if ((certFile === undefined) !== (keyFile === undefined)) {
@@ -84,7 +99,6 @@ bytes all drafts of one namespace hold together (default 10GiB; an upload past i
             }
           : await ensureLocalTls(join(dataDir, 'tls'));
       const adminToken = context.env.SIGNET_ADMIN_TOKEN || undefined;
-      const generatedAdmin = adminToken === undefined ? await ensureAdminToken(metadata) : undefined;
       const app = createRegistryApp({
         metadata,
         blobs,
@@ -97,7 +111,7 @@ bytes all drafts of one namespace hold together (default 10GiB; an upload past i
             `signet serve: ${request.method} ${new URL(request.url).pathname} failed: ${String((error as Error).stack ?? error)}\n`,
           ),
       });
-      const server = await startServer({
+      const server = await listen({
         fetch: app.fetch,
         fastRead: app.fastRead,
         accessLog: args.values.quiet === true ? undefined : (entry) => context.stdout.write(formatAccessLogLine(entry)),
@@ -105,19 +119,35 @@ bytes all drafts of one namespace hold together (default 10GiB; an upload past i
         port,
         tls: tls && { cert: tls.cert, key: tls.key },
       });
-      const shown = formatHost(host, server.port);
-      const url = `${tls ? 'https' : 'http'}://${shown}`;
-      if (args.values.json === true) {
-        context.stdout.write(
-          `${JSON.stringify({ url, port: server.port, dataDir, caFile: tls?.caPath, ...(generatedAdmin ? { adminToken: generatedAdmin } : {}) })}\n`,
-        );
-      } else {
-        context.stdout.write(
-          banner({ url, shown, dataDir, caFile: tls?.caPath, generatedAdmin, fromEnv: adminToken !== undefined }),
-        );
+      try {
+        // Made only now that the server listens, and printed right away: a start that fails before this point
+        // (a busy port, a bad certificate) leaves no admin token behind that nobody saw.
+        const generatedAdmin = adminToken === undefined ? await ensureAdminToken(metadata) : undefined;
+        const shown = formatHost(host, server.port);
+        const url = `${tls ? 'https' : 'http'}://${shown}`;
+        if (args.values.json === true) {
+          context.stdout.write(
+            `${JSON.stringify({ url, port: server.port, dataDir, caFile: tls?.caPath, ...(generatedAdmin ? { adminToken: generatedAdmin } : {}) })}\n`,
+          );
+        } else {
+          const { providers, privateNamespaces } = await listServedProviders(metadata);
+          context.stdout.write(
+            formatServeBanner({
+              url,
+              host: shown,
+              dataDir,
+              caFile: tls?.caPath,
+              generatedAdmin,
+              adminFromEnv: adminToken !== undefined,
+              providers,
+              privateNamespaces,
+            }),
+          );
+        }
+        await waitForStop(context);
+      } finally {
+        await server.close();
       }
-      await waitForStop(context);
-      await server.close();
       return { json: undefined, text: '', exitCode: EXIT.ok };
     } finally {
       await metadata.close();
@@ -140,6 +170,54 @@ async function ensureAdminToken(metadata: MetadataStore): Promise<string | undef
   return secret;
 }
 
+/**
+ * Starts listening; the listen errors a caller causes (a busy port, a privileged one, an address that is not this
+ * machine's) become usage errors that name the flag to change.
+ */
+async function listen(options: StartServerOptions): Promise<RunningServer> {
+  try {
+    return await startServer(options);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const where = `${options.host}:${options.port}`;
+    if (code === 'EADDRINUSE') {
+      throw new UsageError(
+        `Cannot listen on ${where}: the port is in use (another signet serve?). Choose another with --port N, or --port 0 for any free one.`,
+      );
+    }
+    if (code === 'EACCES') {
+      throw new UsageError(
+        `Cannot listen on ${where}: ports below 1024 need privileges. Use --port N with N from 1024 (e.g. 8443), or --port 0 for any free one.`,
+      );
+    }
+    if (code === 'EADDRNOTAVAIL') {
+      throw new UsageError(
+        `Cannot listen on ${where}: ${JSON.stringify(options.host)} is not an address of this machine. Use --host 127.0.0.1 (this machine only) or --host 0.0.0.0 (every interface).`,
+      );
+    }
+    throw error;
+  }
+}
+
+/** The providers with a published version, and the private namespaces: what the banner's snippets name. */
+async function listServedProviders(
+  metadata: MetadataStore,
+): Promise<{ providers: BannerProvider[]; privateNamespaces: string[] }> {
+  const namespaces = await metadata.listNamespaces();
+  const providers: BannerProvider[] = [];
+  for (const ns of namespaces) {
+    for (const provider of await metadata.listProviders(ns.name)) {
+      const versions = await metadata.listVersions(ns.name, provider.type);
+      if (!versions.some((v) => v.state === 'published' && !v.yanked)) continue;
+      providers.push({ namespace: ns.name, type: provider.type, private: ns.visibility === 'private' });
+    }
+  }
+  return {
+    providers,
+    privateNamespaces: namespaces.filter((ns) => ns.visibility === 'private').map((ns) => ns.name),
+  };
+}
+
 /** The HMAC key of signed file URLs: kept in DATA so links stay valid across restarts. */
 async function urlSigningSecret(dataDir: string): Promise<Uint8Array> {
   const path = join(dataDir, 'url-signing.key');
@@ -152,43 +230,6 @@ async function urlSigningSecret(dataDir: string): Promise<Uint8Array> {
   const secret = randomBytes(32);
   await writeFile(path, secret, { mode: 0o600 });
   return secret;
-}
-
-function banner(input: {
-  url: string;
-  shown: string;
-  dataDir: string;
-  caFile: string | undefined;
-  generatedAdmin: string | undefined;
-  fromEnv: boolean;
-}): string {
-  const { url, shown, dataDir, caFile, generatedAdmin } = input;
-  const admin = generatedAdmin
-    ? `Admin token (shown only now; keep it): ${generatedAdmin}\n`
-    : input.fromEnv
-      ? 'Admin token: SIGNET_ADMIN_TOKEN.\n'
-      : 'Admin token: the one printed at first start (or set SIGNET_ADMIN_TOKEN).\n';
-  const ca = caFile ?? '/path/to/the/ca.pem (the CA of --tls-cert)';
-  return `Signet registry on ${url} (data in ${dataDir})
-${admin}
-Publish a release folder (a publish or admin token):
-  SIGNET_TOKEN=... signet publish dist/ --registry ${url} --namespace acme --key public.asc --ca-file ${ca}
-
-For terraform/tofu on this machine, trust the local CA and use the registry's host in the source address:
-  export SSL_CERT_FILE=${ca}
-  terraform { required_providers { hello = { source = "${shown}/acme/hello" } } }
-
-CLI config (TF_CLI_CONFIG_FILE or ~/.terraformrc); the credentials block is needed only for private namespaces:
-  credentials "${shown}" {
-    token = "<a read token: signet tokens create --role read --namespace acme>"
-  }
-  # Network mirror (for provider hostnames without a port, e.g. registry.example.com/acme/hello):
-  # provider_installation {
-  #   network_mirror { url = "${url}/mirror/" }
-  # }
-
-Stop with Ctrl-C.
-`;
 }
 
 function formatHost(host: string, port: number): string {
@@ -206,14 +247,6 @@ function parsePort(value: string): number {
   if (!/^\d+$/.test(value) || port > 65535)
     throw new UsageError(`--port ${JSON.stringify(value)} is not a port number (0–65535).`);
   return port;
-}
-
-function parseSize(value: string | undefined, flag: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const match = /^(\d+)\s*(B|KiB|MiB|GiB|K|M|G)?$/i.exec(value.trim());
-  if (!match) throw new UsageError(`${flag} ${JSON.stringify(value)}: expected bytes, e.g. 1073741824 or 512MiB.`);
-  const unit = (match[2] ?? 'B').toUpperCase()[0] as 'B' | 'K' | 'M' | 'G';
-  return Number(match[1]) * { B: 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[unit];
 }
 
 async function readInput(context: CliContext, path: string, flag: string): Promise<string> {
