@@ -1,4 +1,5 @@
 #!/usr/bin/env -S node --import tsx
+import { findCallerFolder } from './caller-folder';
 import { main } from './index';
 
 // `signet serve` stops cleanly on SIGINT/SIGTERM (requests in flight finish, the database closes); every other
@@ -12,6 +13,6 @@ process.exitCode = await main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,
-  cwd: process.cwd(),
+  cwd: findCallerFolder(process.cwd(), process.env),
   signal: stop.signal,
 });

@@ -5,6 +5,8 @@ import { parseCommandArgs, type Command } from './command';
 import { EXIT, UsageError, type CliContext } from './context';
 import { exitCodeOf, isProblemCode } from './exit-codes';
 import { formatProblems } from './render';
+// The version is bundled in by esbuild; under tsx it is read from the sources' package.json.
+import cliPackage from '../package.json' with { type: 'json' };
 
 // The command table. Modules load lazily so `signet keys inspect` does not pay for zip or packaging code.
 const COMMANDS: Record<string, () => Promise<Command>> = {
@@ -50,6 +52,10 @@ Exit codes: 0 ok, 1 validation problems, 2 usage error, 3 anything else.`;
 
 /** Runs the CLI and returns the exit code. Only bin.ts touches `process`. */
 export async function main(argv: string[], context: CliContext): Promise<number> {
+  if (argv[0] === '--version' || argv[0] === '-V') {
+    context.stdout.write(`${cliPackage.version}\n`);
+    return EXIT.ok;
+  }
   const json = argv.includes('--json');
   const [first, second] = argv;
   const name =
