@@ -82,10 +82,16 @@ export {
   type SignatureVerification,
   type VerifyShasumsSignatureOptions,
 } from './signature';
-export { signRelease, type SignReleaseResult } from './sign-release';
+export { signRelease, type ShasumsSigner, type SignReleaseResult } from './sign-release';
 
 // Validation
 export { validateRelease, type PlatformReport, type ReleaseReport, type ValidateReleaseOptions } from './validate';
 
 // Configuration (signet.yaml)
-export { parseReleaseConfig, readReleaseConfig, type ReleaseConfig, type ReleaseInput } from './release-config';
+export {
+  parseKeyId,
+  parseReleaseConfig,
+  readReleaseConfig,
+  type ReleaseConfig,
+  type ReleaseInput,
+} from './release-config';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { isSignetError } from './errors';
-import { parseReleaseConfig, readReleaseConfig } from './release-config';
+import { parseKeyId, parseReleaseConfig, readReleaseConfig } from './release-config';
 
 const BASE = '/work/project';
 const OPTIONS = { baseDir: BASE, fileName: 'signet.yaml' };
@@ -79,6 +79,67 @@ provider:
       { platform: 'linux_amd64', path: '/work/project/build/out' },
       { platform: 'windows_amd64', path: '/work/project/build/out.exe' },
     ]);
+  });
+
+  it("reads the seed's signet.yaml verbatim: protocol 5, a key ID, SHA256SUMS and .sig entries as outputs", () => {
+    const seed = `provider:
+  name: myprovider
+  version: 1.0.0
+  gpg_key: 0x3AA5C34371567BD2
+  protocols: ["5"]
+  files:
+    - darwin_arm64/myprovider_v1.0.0
+    - darwin_amd64/myprovider_v1.0.0
+    - linux_amd64/myprovider_v1.0.0
+    - windows_amd64/myprovider_v1.0.0
+    - SHA256SUMS
+    - SHA256SUMS.sig
+`;
+    expect(parseReleaseConfig(seed, OPTIONS)).toEqual({
+      name: 'myprovider',
+      version: '1.0.0',
+      protocols: ['5.0'],
+      gpgKey: '/work/project/0x3AA5C34371567BD2',
+      gpgKeyId: '3AA5C34371567BD2',
+      files: ['darwin_arm64', 'darwin_amd64', 'linux_amd64', 'windows_amd64'].map((platform) => ({
+        path: `/work/project/${platform}/myprovider_v1.0.0`,
+      })),
+      outputEntries: ['SHA256SUMS', 'SHA256SUMS.sig'],
+      outDir: '/work/project/dist',
+    });
+  });
+
+  it("takes Signet's own checksum file names, in any folder, as outputs too", () => {
+    const text = `${MINIMAL}`.replace(
+      'files: [dist]',
+      'files: [bin, out/terraform-provider-hello_1.0.0_SHA256SUMS, out/terraform-provider-hello_1.0.0_SHA256SUMS.sig]',
+    );
+    const config = parseReleaseConfig(text, OPTIONS);
+    expect(config.files).toEqual([{ path: '/work/project/bin' }]);
+    expect(config.outputEntries).toEqual([
+      'out/terraform-provider-hello_1.0.0_SHA256SUMS',
+      'out/terraform-provider-hello_1.0.0_SHA256SUMS.sig',
+    ]);
+  });
+
+  it('refuses files that list only outputs, saying they are outputs', () => {
+    expect(
+      configError('provider:\n  name: hello\n  version: 1.0.0\n  files: [SHA256SUMS, SHA256SUMS.sig]\n'),
+    ).toContain(
+      'provider.files lists only "SHA256SUMS", "SHA256SUMS.sig", which name outputs Signet writes; list the binaries',
+    );
+  });
+
+  it('keeps a gpg_key path a path: no gpgKeyId unless it is written as 16 or 40 hex', () => {
+    for (const value of ['./keys/private.asc', 'private.asc', 'DEADBEEF', '3AA5C34371567BD2.asc']) {
+      const config = parseReleaseConfig(`${MINIMAL}  gpg_key: ${value}\n`, OPTIONS);
+      expect(config.gpgKeyId, value).toBeUndefined();
+      expect(config.gpgKey).toBe(`/work/project/${value.replace('./', '')}`);
+    }
+    const fingerprint = 'c2f1b0e8a1e4d5b6c7d8e9f0a1b2c3d43aa5c343';
+    expect(parseReleaseConfig(`${MINIMAL}  gpg_key: ${fingerprint}\n`, OPTIONS).gpgKeyId).toBe(
+      fingerprint.toUpperCase(),
+    );
   });
 
   it('keeps scalars as written: version 1.10 is not the number 1.1, protocol 5.10 not 5.1', () => {
@@ -166,6 +227,24 @@ provider:
   ])('refuses %s, naming the key', (_label, text, expected) => {
     expect(configError(text)).toContain(expected);
   });
+});
+
+describe('parseKeyId', () => {
+  it.each([
+    ['3aa5c34371567bd2', '3AA5C34371567BD2'],
+    ['0x3AA5C34371567BD2', '3AA5C34371567BD2'],
+    [' 0X3AA5C34371567BD2 ', '3AA5C34371567BD2'],
+    ['C2F1B0E8A1E4D5B6C7D8E9F0A1B2C3D43AA5C343', 'C2F1B0E8A1E4D5B6C7D8E9F0A1B2C3D43AA5C343'],
+  ])('reads %j as %s', (value, expected) => {
+    expect(parseKeyId(value)).toBe(expected);
+  });
+
+  it.each(['71567BD2', '3AA5C34371567BD', '3AA5C34371567BD2X', 'seed@example.com', 'keys/3AA5C34371567BD2', ''])(
+    'refuses %j',
+    (value) => {
+      expect(parseKeyId(value)).toBeUndefined();
+    },
+  );
 });
 
 describe('parseReleaseConfig YAML syntax errors', () => {

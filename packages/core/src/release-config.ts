@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 
 import { parseDocument } from 'yaml';
 
 import { SignetError } from './errors';
-import { assertNamespace, assertProviderName } from './names';
+import { assertNamespace, assertProviderName, parseArtifactName } from './names';
 import { parsePlatform } from './platforms';
 import { normalizeProtocols, parseVersion } from './versions';
 
@@ -20,8 +20,20 @@ export interface ReleaseConfig {
   registry?: string;
   name: string;
   version: string;
-  /** Private key file (armored or binary). */
+  /** Private key file (armored or binary), absolute; when gpg_key is written as a key ID, the file it would be. */
   gpgKey?: string;
+  /**
+   * gpg_key as a key ID or fingerprint (16 or 40 upper-case hex, no `0x`) when it is written as one. It names a key
+   * (in SIGNET_KEYRING or the gpg keyring) unless a file of that name exists beside signet.yaml: the file wins, so
+   * no config that names a key file breaks.
+   */
+  gpgKeyId?: string;
+  /**
+   * The `files` entries that name what Signet writes rather than inputs (`SHA256SUMS`, `SHA256SUMS.sig`, as the
+   * seed lists them), as written; absent when there are none. Signet writes them as
+   * terraform-provider-NAME_VERSION_SHA256SUMS[.sig], so they are skipped, and the caller says so once.
+   */
+  outputEntries?: string[];
   protocols: string[];
   /** Platforms the release must have; absent means "whatever the files provide". */
   platforms?: string[];
@@ -39,6 +51,19 @@ const TOP_KEYS = ['namespace', 'registry', 'provider'];
 const PROVIDER_KEYS = ['name', 'version', 'gpg_key', 'protocols', 'platforms', 'files', 'out'];
 
 type Fail = (message: string) => never;
+
+// A long key ID (16 hex) or a v4 fingerprint (40 hex), as gpg prints them, optionally 0x-prefixed. Short IDs
+// (8 hex) are not taken: they collide easily, and gpg itself warns against them.
+const KEY_ID_PATTERN = /^(?:0x)?([0-9a-f]{16}|[0-9a-f]{40})$/i;
+const OUTPUT_ENTRIES = new Set(['SHA256SUMS', 'SHA256SUMS.sig']);
+
+/**
+ * Reads a key ID or fingerprint as signet.yaml's `gpg_key` and `signet sign --key-id` take it: 16 or 40 hex,
+ * optionally `0x`-prefixed, any case. Returns it upper case without the prefix, or `undefined` when it is not one.
+ */
+export function parseKeyId(value: string): string | undefined {
+  return KEY_ID_PATTERN.exec(value.trim())?.[1]?.toUpperCase();
+}
 
 /** Reads and validates `signet.yaml`; paths in it are relative to the file. */
 export async function readReleaseConfig(path: string): Promise<ReleaseConfig> {
@@ -86,10 +111,17 @@ export function parseReleaseConfig(text: string, options: ParseReleaseConfigOpti
       fail,
       normalizeProtocols,
     ),
-    files: readFiles(provider.files, options.baseDir, fail),
+    files: [],
     outDir: path('provider.out', provider.out ?? 'dist'),
   };
-  if (provider.gpg_key != null) config.gpgKey = path('provider.gpg_key', provider.gpg_key);
+  const files = readFiles(provider.files, options.baseDir, fail);
+  config.files = files.inputs;
+  if (files.outputs.length > 0) config.outputEntries = files.outputs;
+  if (provider.gpg_key != null) {
+    config.gpgKey = path('provider.gpg_key', provider.gpg_key);
+    const keyId = parseKeyId(provider.gpg_key as string);
+    if (keyId !== undefined) config.gpgKeyId = keyId;
+  }
   if (provider.platforms != null) config.platforms = readPlatforms(provider.platforms, fail);
   if (root.namespace != null)
     config.namespace = check('namespace', stringOf(root.namespace, 'namespace', fail), fail, assertNamespace);
@@ -134,19 +166,35 @@ function check<T>(where: string, value: T, fail: Fail, parse: (value: T) => T | 
   }
 }
 
-function readFiles(value: unknown, baseDir: string, fail: Fail): ReleaseInput[] {
+function readFiles(value: unknown, baseDir: string, fail: Fail): { inputs: ReleaseInput[]; outputs: string[] } {
   const hint = 'list the binaries, zips or dist/ folder to release, or map platforms to files ({linux_amd64: path})';
   if (value == null) return fail(`provider.files is missing; ${hint}.`);
   if (Array.isArray(value)) {
     if (value.length === 0) fail(`provider.files is empty; ${hint}.`);
-    return value.map((item, i) => ({ path: resolve(baseDir, stringOf(item, `provider.files[${i}]`, fail)) }));
+    const items = value.map((item, i) => stringOf(item, `provider.files[${i}]`, fail));
+    const outputs = items.filter(isOutputEntry);
+    const inputs = items.filter((item) => !isOutputEntry(item)).map((item) => ({ path: resolve(baseDir, item) }));
+    if (inputs.length === 0) {
+      const names = outputs.map((o) => JSON.stringify(o)).join(', ');
+      fail(`provider.files lists only ${names}, which name outputs Signet writes; ${hint}.`);
+    }
+    return { inputs, outputs };
   }
   const entries = Object.entries(asObject(value, 'provider.files', fail));
   if (entries.length === 0) fail(`provider.files is empty; ${hint}.`);
-  return entries.map(([platform, path]) => {
+  const inputs = entries.map(([platform, path]) => {
     check(`provider.files.${platform}`, platform, fail, (p) => void parsePlatform(p));
     return { platform, path: resolve(baseDir, stringOf(path, `provider.files.${platform}`, fail)) };
   });
+  return { inputs, outputs: [] };
+}
+
+// The seed lists the checksum file and its signature among the files, as a GoReleaser config does; Signet
+// writes both itself, so such an entry names an output, never an input to package.
+function isOutputEntry(entry: string): boolean {
+  const name = basename(entry);
+  const kind = parseArtifactName(name)?.kind;
+  return OUTPUT_ENTRIES.has(name) || kind === 'shasums' || kind === 'signature';
 }
 
 function readPlatforms(value: unknown, fail: Fail): string[] {
