@@ -7,16 +7,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 
-import { generateKey, verifyShasumsSignature } from '@signet/core';
+import { generateKey, parseReleaseConfig, verifyShasumsSignature } from '@signet/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { parseGpgSecretKeys, summarizeGpgStderr } from './gpg';
 import { main } from './index';
+import { refOfReleaseConfig } from './signing-key';
 
 const HAS_GPG = spawnSync('gpg', ['--version'], { stdio: 'ignore' }).status === 0;
 if (!HAS_GPG) console.warn('\n*** SKIPPED: gpg is not on the PATH; the gpg keyring tests did not run. ***\n');
 
 const PASSPHRASE = 'seed tester passphrase';
+// Each test runs gpg (and its agent) a few times: on a busy machine that is more than the unit default of 5 s.
+const GPG_TIMEOUT = { timeout: 30_000 };
 const SUMS_NAME = 'terraform-provider-hello_1.0.0_SHA256SUMS';
 const SUMS = `${'a'.repeat(64)}  terraform-provider-hello_1.0.0_linux_amd64.zip\n`;
 
@@ -107,7 +110,25 @@ describe('signet sign --key-id: what is accepted as a key ID', () => {
   });
 });
 
-describe('the key-ID path when gpg is missing or fails', () => {
+describe("signet.yaml's gpg_key: a key ID or a key file", () => {
+  it('is a key ID when written as 16 or 40 hex, unless a file of that name exists beside signet.yaml', async () => {
+    const base = join(work, 'config-ref');
+    await mkdir(base, { recursive: true });
+    const ref = (value: string) =>
+      refOfReleaseConfig(
+        parseReleaseConfig(`provider:\n  name: hello\n  version: 1.0.0\n  gpg_key: ${value}\n  files: [bin]\n`, {
+          baseDir: base,
+          fileName: 'signet.yaml',
+        }),
+      );
+    expect(await ref('0x3aa5c34371567bd2')).toEqual({ keyId: '3AA5C34371567BD2', flag: 'provider.gpg_key' });
+    expect(await ref('keys/private.asc')).toEqual({ file: join(base, 'keys/private.asc'), flag: 'provider.gpg_key' });
+    await writeFile(join(base, '3AA5C34371567BD2'), 'a key file with an odd name');
+    expect(await ref('3AA5C34371567BD2')).toEqual({ file: join(base, '3AA5C34371567BD2'), flag: 'provider.gpg_key' });
+  });
+});
+
+describe('the key-ID path when gpg is missing or fails', GPG_TIMEOUT, () => {
   it('says gpg is not installed, and how to do without it (exit 3)', async () => {
     const empty = join(work, 'no-gpg-here');
     await mkdir(empty, { recursive: true });
@@ -135,84 +156,90 @@ describe('the key-ID path when gpg is missing or fails', () => {
   });
 });
 
-describe.skipIf(!HAS_GPG)(HAS_GPG ? 'the gpg keyring' : 'the gpg keyring (SKIPPED: gpg is not on the PATH)', () => {
-  it('names both stores when the key is in neither (exit 2)', async () => {
-    const keyring = join(work, 'empty-keyring');
-    await mkdir(keyring, { recursive: true });
-    const result = await run(['sign', '--key-id', '3AA5C34371567BD2', 'dist'], { SIGNET_KEYRING: keyring });
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain(
-      `--key-id "3AA5C34371567BD2" names no secret key: SIGNET_KEYRING has no ${JSON.stringify(join(keyring, '3AA5C34371567BD2.asc'))}, and the gpg keyring (GNUPGHOME ${JSON.stringify(gnupgHome)}) has no secret key 3AA5C34371567BD2.`,
-    );
-    expect(result.stderr).toContain('gpg --list-secret-keys --keyid-format long');
-  });
-
-  it('signs with a key that lives only in the gpg keyring, by long ID, and the signature verifies', async () => {
-    const longId = gpgKeys.plain.slice(-16);
-    const result = await run(['sign', '--key-id', longId.toLowerCase(), 'dist', '--json']);
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-    const json = JSON.parse(result.stdout);
-    expect(json).toMatchObject({ ok: true, keyId: longId, source: 'gpg' });
-    const exported = spawnSync('gpg', ['--batch', '--armor', '--export', gpgKeys.plain], {
-      env: { ...process.env, GNUPGHOME: gnupgHome },
-      encoding: 'utf8',
-    }).stdout;
-    const signature = await readFile(json.signature);
-    const verified = await verifyShasumsSignature({
-      shasums: new TextEncoder().encode(SUMS),
-      signature,
-      keys: [exported],
+describe.skipIf(!HAS_GPG)(
+  HAS_GPG ? 'the gpg keyring' : 'the gpg keyring (SKIPPED: gpg is not on the PATH)',
+  GPG_TIMEOUT,
+  () => {
+    it('names both stores when the key is in neither (exit 2)', async () => {
+      const keyring = join(work, 'empty-keyring');
+      await mkdir(keyring, { recursive: true });
+      const result = await run(['sign', '--key-id', '3AA5C34371567BD2', 'dist'], { SIGNET_KEYRING: keyring });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(
+        `--key-id "3AA5C34371567BD2" names no secret key: SIGNET_KEYRING has no ${JSON.stringify(join(keyring, '3AA5C34371567BD2.asc'))}, and the gpg keyring (GNUPGHOME ${JSON.stringify(gnupgHome)}) has no secret key 3AA5C34371567BD2.`,
+      );
+      expect(result.stderr).toContain('gpg --list-secret-keys --keyid-format long');
     });
-    expect(verified).toMatchObject({ valid: true, signerKeyId: longId, problems: [] });
-  });
 
-  it('hands SIGNET_GPG_PASSPHRASE to gpg, and says so when gpg refuses it (exit 2), never echoing it', async () => {
-    const wrong = await run(['sign', '--key-id', `0x${gpgKeys.locked}`, 'dist'], {
-      SIGNET_GPG_PASSPHRASE: 'not the passphrase',
+    it('signs with a key that lives only in the gpg keyring, by long ID, and the signature verifies', async () => {
+      const longId = gpgKeys.plain.slice(-16);
+      const result = await run(['sign', '--key-id', longId.toLowerCase(), 'dist', '--json']);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      const json = JSON.parse(result.stdout);
+      expect(json).toMatchObject({ ok: true, keyId: longId, source: 'gpg' });
+      const exported = spawnSync('gpg', ['--batch', '--armor', '--export', gpgKeys.plain], {
+        env: { ...process.env, GNUPGHOME: gnupgHome },
+        encoding: 'utf8',
+      }).stdout;
+      const signature = await readFile(json.signature);
+      const verified = await verifyShasumsSignature({
+        shasums: new TextEncoder().encode(SUMS),
+        signature,
+        keys: [exported],
+      });
+      expect(verified).toMatchObject({ valid: true, signerKeyId: longId, problems: [] });
     });
-    expect(wrong.code).toBe(2);
-    expect(wrong.stderr).toContain(
-      `gpg refused the passphrase for key ${gpgKeys.locked}: SIGNET_GPG_PASSPHRASE does not unlock it`,
-    );
-    expect(wrong.stderr).not.toContain('not the passphrase');
 
-    const right = await run(['sign', '--key-id', gpgKeys.locked, 'dist'], { SIGNET_GPG_PASSPHRASE: PASSPHRASE });
-    expect(right.stderr).toBe('');
-    expect(right.code).toBe(0);
-    expect(right.stdout).toContain(`with key ${gpgKeys.locked.slice(-16)} (gpg)`);
-  });
+    it('hands SIGNET_GPG_PASSPHRASE to gpg, and says so when gpg refuses it (exit 2), never echoing it', async () => {
+      const wrong = await run(['sign', '--key-id', `0x${gpgKeys.locked}`, 'dist'], {
+        SIGNET_GPG_PASSPHRASE: 'not the passphrase',
+      });
+      expect(wrong.code).toBe(2);
+      expect(wrong.stderr).toContain(
+        `gpg refused the passphrase for key ${gpgKeys.locked}: SIGNET_GPG_PASSPHRASE does not unlock it`,
+      );
+      expect(wrong.stderr).not.toContain('not the passphrase');
 
-  it("refuses a gpg key terraform's users should not trust with the core's reason (RSA 1024: KEY_WEAK, exit 1)", async () => {
-    const result = await run(['sign', '--key-id', gpgKeys.weak, 'dist']);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('KEY_WEAK');
-    expect(result.stderr).toContain('RSA 1024: RSA keys under 2048 bits');
-  });
+      const right = await run(['sign', '--key-id', gpgKeys.locked, 'dist'], { SIGNET_GPG_PASSPHRASE: PASSPHRASE });
+      expect(right.stderr).toBe('');
+      expect(right.code).toBe(0);
+      expect(right.stdout).toContain(`with key ${gpgKeys.locked.slice(-16)} (gpg)`);
+    });
 
-  it('says which keys an ambiguous ID matches, and to give the fingerprint (exit 2)', async () => {
-    // A long-ID collision cannot be made on demand; a stand-in gpg answers the listing with two keys.
-    const bin = join(work, 'ambiguous-bin');
-    await mkdir(bin, { recursive: true });
-    const listing = [
-      'sec:u:255:22:3AA5C34371567BD2:1700000000:::u:::scSC:::+::ed25519:::0:',
-      'fpr:::::::::1111111111111111111111113AA5C34371567BD2:',
-      'uid:u::::1700000000::X::First Key <first@example.com>::::::::::0:',
-      'sec:u:255:22:3AA5C34371567BD2:1700000000:::u:::scSC:::+::ed25519:::0:',
-      'fpr:::::::::2222222222222222222222223AA5C34371567BD2:',
-      'uid:u::::1700000000::Y::Second Key <second@example.com>::::::::::0:',
-    ].join('\n');
-    await writeFile(join(bin, 'gpg'), `#!/bin/sh\ncat <<'EOF'\n${listing}\nEOF\n`);
-    await chmod(join(bin, 'gpg'), 0o755);
-    const result = await run(['sign', '--key-id', '3AA5C34371567BD2', 'dist'], { PATH: `${bin}:${process.env.PATH}` });
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain(
-      '--key-id "3AA5C34371567BD2" matches 2 secret keys in the gpg keyring (1111111111111111111111113AA5C34371567BD2 "First Key <first@example.com>", 2222222222222222222222223AA5C34371567BD2 "Second Key <second@example.com>"); give the 40-hex fingerprint',
-    );
-  });
-});
+    it("refuses a gpg key terraform's users should not trust with the core's reason (RSA 1024: KEY_WEAK, exit 1)", async () => {
+      const result = await run(['sign', '--key-id', gpgKeys.weak, 'dist']);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('KEY_WEAK');
+      expect(result.stderr).toContain('RSA 1024: RSA keys under 2048 bits');
+    });
 
-describe('SIGNET_KEYRING', () => {
+    it('says which keys an ambiguous ID matches, and to give the fingerprint (exit 2)', async () => {
+      // A long-ID collision cannot be made on demand; a stand-in gpg answers the listing with two keys.
+      const bin = join(work, 'ambiguous-bin');
+      await mkdir(bin, { recursive: true });
+      const listing = [
+        'sec:u:255:22:3AA5C34371567BD2:1700000000:::u:::scSC:::+::ed25519:::0:',
+        'fpr:::::::::1111111111111111111111113AA5C34371567BD2:',
+        'uid:u::::1700000000::X::First Key <first@example.com>::::::::::0:',
+        'sec:u:255:22:3AA5C34371567BD2:1700000000:::u:::scSC:::+::ed25519:::0:',
+        'fpr:::::::::2222222222222222222222223AA5C34371567BD2:',
+        'uid:u::::1700000000::Y::Second Key <second@example.com>::::::::::0:',
+      ].join('\n');
+      await writeFile(join(bin, 'gpg'), `#!/bin/sh\ncat <<'EOF'\n${listing}\nEOF\n`);
+      await chmod(join(bin, 'gpg'), 0o755);
+      const result = await run(['sign', '--key-id', '3AA5C34371567BD2', 'dist'], {
+        PATH: `${bin}:${process.env.PATH}`,
+      });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(
+        '--key-id "3AA5C34371567BD2" matches 2 secret keys in the gpg keyring (1111111111111111111111113AA5C34371567BD2 "First Key <first@example.com>", 2222222222222222222222223AA5C34371567BD2 "Second Key <second@example.com>"); give the 40-hex fingerprint',
+      );
+    });
+  },
+);
+
+describe('SIGNET_KEYRING', GPG_TIMEOUT, () => {
   let keyring: string;
   let keyId: string;
   let otherId: string;
