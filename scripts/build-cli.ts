@@ -1,9 +1,11 @@
 // `pnpm build:cli`: bundles the `signet` CLI (server included) into one file for deployment,
 // packages/cli/dist/signet.mjs, run directly by Node without tsx, and packs that folder into the npm tarball
 // packages/cli/dist/signet-cli-VERSION.tgz (`npm install -g` / `npx` it; `npm publish` it as it is).
-// The shebang keeps V8's young generation small (`--max-semi-space-size=1`): a streamed upload makes a lot of
-// short-lived 64 KiB chunks, and a 1 MiB nursery frees them at once instead of letting up to 48 MiB of them pile
-// up, at no measurable cost in throughput.
+// The server runs best with V8's young generation kept small (`--max-semi-space-size=1`, CLI_NODE_FLAGS): a
+// streamed upload makes a lot of short-lived 64 KiB chunks, and a 1 MiB nursery frees them at once instead of
+// letting up to 48 MiB of them pile up, at no measurable cost in throughput. The flag is given where the server is
+// started (`NODE_OPTIONS`, or `node FLAGS signet.mjs serve`), not in the shebang: `#!/usr/bin/env -S node FLAGS`
+// needs GNU or BSD env, and BusyBox's (Alpine images, common in CI) refuses `-S`, so no command would run there.
 import { execFile } from 'node:child_process';
 import { chmod, cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -17,8 +19,10 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI_PACKAGE = join(ROOT, 'packages/cli');
 export const CLI_DIST = join(CLI_PACKAGE, 'dist');
 export const CLI_BUNDLE = join(CLI_DIST, 'signet.mjs');
-/** The Node flags the bundle runs with (its shebang); spawn it with these when calling `node` directly. */
+/** The Node flags the server runs with as deployed: spawn the bundle with these (`node FLAGS signet.mjs serve`). */
 export const CLI_NODE_FLAGS = ['--max-semi-space-size=1'];
+/** The bundle's first line: portable to every `env` (GNU, BSD, BusyBox) and to npm's Windows shims. */
+export const CLI_SHEBANG = '#!/usr/bin/env node';
 // node-sqlite3-wasm finds its .wasm beside its own file, so it is not bundled: it ships inside the package
 // (bundleDependencies), which keeps `npm install` of the tarball offline and the versions exactly those tested.
 const SQLITE = 'node-sqlite3-wasm';
@@ -43,9 +47,8 @@ export async function buildCli(outfile = CLI_BUNDLE): Promise<string> {
     logLevel: 'warning',
   });
   // esbuild keeps bin.ts's hashbang (`node --import tsx`, for running the sources); the bundle needs plain node.
-  // `env -S` passes the flag through npm's bin symlink on Linux and macOS.
   const code = await readFile(outfile, 'utf8');
-  await writeFile(outfile, code.replace(/^#![^\n]*\n/, `#!/usr/bin/env -S node ${CLI_NODE_FLAGS.join(' ')}\n`));
+  await writeFile(outfile, code.replace(/^#![^\n]*\n/, `${CLI_SHEBANG}\n`));
   await chmod(outfile, 0o755);
   await cp(sqliteFolder(), join(dirname(outfile), 'node_modules', SQLITE), { recursive: true, dereference: true });
   return outfile;

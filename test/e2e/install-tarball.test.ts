@@ -12,7 +12,7 @@ import { createFakeExecutable } from '@signet/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import cliPackage from '../../packages/cli/package.json' with { type: 'json' };
-import { CLI_NODE_FLAGS, packCli } from '../../scripts/build-cli';
+import { CLI_SHEBANG, packCli } from '../../scripts/build-cli';
 
 const run = promisify(execFile);
 const PASSPHRASE = 'install test passphrase';
@@ -91,7 +91,7 @@ describe('the packed @signet/cli tarball, installed outside the repository', () 
     );
     expect(await realpath(join(installed, '.bin/signet'))).toBe(join(installed, '@signet/cli/signet.mjs'));
     const bundle = await readFile(join(installed, '@signet/cli/signet.mjs'), 'utf8');
-    expect(bundle.split('\n', 1)[0]).toBe(`#!/usr/bin/env -S node ${CLI_NODE_FLAGS.join(' ')}`);
+    expect(bundle.split('\n', 1)[0]).toBe(CLI_SHEBANG);
     expect(bundle).not.toMatch(/from ["']@signet\//);
 
     const manifest = JSON.parse(await readFile(join(installed, '@signet/cli/package.json'), 'utf8'));
