@@ -146,6 +146,12 @@ const RELEASE_FIXTURES: ReleaseFixture[] = [
     breakIt: () => unlink(join(dist, `${P}_manifest.json`)),
   },
   {
+    title: 'FILE_MISSING: a zip listed in SHA256SUMS was deleted',
+    code: 'FILE_MISSING',
+    fragment: /linux_amd64\.zip" is listed in .*SHA256SUMS but missing from the release/,
+    breakIt: () => rm(zip('linux_amd64')),
+  },
+  {
     title: 'FILENAME_VERSION_MISMATCH: a zip of another version sits in the release',
     code: 'FILENAME_VERSION_MISMATCH',
     fragment: /version "1\.0\.1".*release is version "1\.0\.0"/,

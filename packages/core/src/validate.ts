@@ -91,7 +91,7 @@ export async function validateRelease(options: ValidateReleaseOptions): Promise<
   if (shasums?.entries) {
     const actual = new Map(report.platforms.map((p) => [p.fileName, p.sha256]));
     if (classified.manifest && manifest.sha256) actual.set(classified.manifest.fileName, manifest.sha256);
-    checkShasums(shasums.entries, classified, actual, problems);
+    checkShasums(shasums.entries, classified, actual, { name, version }, problems);
   }
   return finish(report);
 }
@@ -387,6 +387,7 @@ function checkShasums(
   entries: readonly ShasumsEntry[],
   files: ClassifiedFiles,
   actual: ReadonlyMap<string, string>,
+  release: { name: string; version: string },
   problems: Problem[],
 ): void {
   const listed = new Map(entries.map((e) => [e.fileName, e.sha256]));
@@ -407,6 +408,19 @@ function checkShasums(
   }
   for (const [fileName, expected] of listed) {
     const file = files.byName.get(fileName);
+    const artifact = parseArtifactName(fileName);
+    if (!file && artifact?.kind === 'zip' && artifact.name === release.name && artifact.version === release.version) {
+      // A zip of this release that SHA256SUMS lists and the folder lacks was deleted or never copied: the file is
+      // what is wrong, not the list. (A missing manifest is reported once, by checkRequiredFiles.)
+      problems.push(
+        createProblem(
+          'FILE_MISSING',
+          `The zip ${JSON.stringify(fileName)} is listed in ${shasumsName} but missing from the release; tofu init on ${artifact.platform} would find no package. Put the file back, or package and sign again without that platform.`,
+          { file: fileName },
+        ),
+      );
+      continue;
+    }
     if (!file || fileName === files.signature?.fileName || fileName === shasumsName) {
       problems.push(
         createProblem(

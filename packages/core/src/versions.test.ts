@@ -179,16 +179,18 @@ describe('checkProtocols', () => {
     expect(checkProtocols(['5.0', '6.0', '5.1'])).toEqual([]);
   });
 
-  it('warns about 4.x and 7+, which current tofu/terraform cannot install', () => {
-    const problems = checkProtocols(['4.0', '6.0', '7.0']);
-    expect(problems.map((p) => [p.code, p.severity])).toEqual([
-      ['PROTOCOL_UNSUPPORTED', 'warning'],
-      ['PROTOCOL_UNSUPPORTED', 'warning'],
-    ]);
+  it('warns about 4.x, which only terraform 0.11 and older install', () => {
+    const problems = checkProtocols(['4.0', '6.0']);
+    expect(problems.map((p) => [p.code, p.severity])).toEqual([['PROTOCOL_UNSUPPORTED', 'warning']]);
     expect(problems[0]!.message).toContain('"4.0"');
     expect(problems[0]!.message).toContain('>= 5, < 7');
     expect(problems[0]!.message).toContain('cannot install it');
-    expect(problems[1]!.message).toContain('"7.0"');
+  });
+
+  it.each(['7.0', '7.1', '8.0', '10'])('refuses %s, which no tofu/terraform speaks, as an error', (protocol) => {
+    const problems = checkProtocols(['6.0', protocol]);
+    expect(problems.map((p) => [p.code, p.severity])).toEqual([['PROTOCOL_UNSUPPORTED', 'error']]);
+    expect(problems[0]!.message).toMatch(/newer than any tofu\/terraform speaks.*no client can install it/);
   });
 
   it('reads loose forms and reports garbage as an error instead of throwing', () => {

@@ -70,9 +70,10 @@ export function normalizeProtocols(list: readonly string[]): string[] {
 }
 
 /**
- * Warns about protocols current tofu/terraform cannot use: they take `>= 5, < 7`, so a 4.x-only or 7+-only
- * provider installs nowhere ("Incompatible provider version"). Entries that are not protocol versions at all
- * are errors here rather than exceptions, because this feeds the validator's report.
+ * Checks protocols against what tofu/terraform speak (`>= 5, < 7`). 7 and above is an error: no client speaks it,
+ * so nothing can install it. 4.x and below is a warning: only terraform 0.11 and older speak it, which a release may
+ * mean to serve, but current clients fail with "Incompatible provider version". Entries that are not protocol
+ * versions at all are errors here rather than exceptions, because this feeds the validator's report.
  */
 export function checkProtocols(list: readonly string[]): Problem[] {
   return list.flatMap((input) => {
@@ -84,14 +85,21 @@ export function checkProtocols(list: readonly string[]): Problem[] {
     }
     const major = Number(protocol.split('.')[0]);
     if (major >= 5 && major < 7) return [];
-    const fix =
-      major < 5
-        ? 'rebuild with terraform-plugin-framework (protocol 6.0) or terraform-plugin-sdk/v2 (protocol 5.0)'
-        : 'declare the protocol the provider actually serves, "6.0" or "5.0"';
+    if (major >= 7) {
+      // No released tofu/terraform speaks it: every install would fail, so this is an error, not a warning.
+      return [
+        createProblem(
+          'PROTOCOL_UNSUPPORTED',
+          `Protocol ${JSON.stringify(protocol)} is newer than any tofu/terraform speaks (5 and 6): no client can install it ("Incompatible provider version"); declare the protocol the provider actually serves, "6.0" or "5.0".`,
+        ),
+      ];
+    }
+    // Protocol 4 is real (terraform 0.11 and older speak it): a release may serve those clients on purpose, so
+    // this is a warning that current ones cannot install it, not an error.
     return [
       createProblem(
         'PROTOCOL_UNSUPPORTED',
-        `Protocol ${JSON.stringify(protocol)} is outside what current tofu/terraform take (>= 5, < 7): they cannot install it and fail with "Incompatible provider version"; ${fix}.`,
+        `Protocol ${JSON.stringify(protocol)} is older than current tofu/terraform take (>= 5, < 7): they cannot install it and fail with "Incompatible provider version"; rebuild with terraform-plugin-framework (protocol 6.0) or terraform-plugin-sdk/v2 (protocol 5.0).`,
         { severity: 'warning' },
       ),
     ];
