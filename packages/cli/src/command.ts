@@ -20,8 +20,12 @@ export interface CommandOutput {
 
 /** One entry of the command table. `run` parses nothing itself: it gets parsed args. */
 export interface Command {
+  /** The synopsis and what the command does; the help printer adds the options every command takes. */
   usage: string;
+  /** One line for the command lists of `signet --help` and `signet GROUP --help`. */
   summary: string;
+  /** What `--json` prints, when it is more than the result as JSON (help lists `--json` for every command). */
+  json?: string;
   options: OptionSpec;
   run(args: ParsedArgs, context: CliContext): Promise<CommandOutput>;
 }
@@ -37,9 +41,23 @@ export function parseCommandArgs(argv: string[], options: OptionSpec): ParsedArg
     });
     return { values, positionals };
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message.replace(/\. To specify.*$/s, '.') : String(error));
+    const message = error instanceof Error ? error.message.replace(/\. To specify.*$/s, '.') : String(error);
+    const flag = /^Unknown option '(--[^'=]+)'/.exec(message)?.[1];
+    const hint = flag === undefined ? undefined : SECRET_FLAG_HINTS[flag];
+    throw new UsageError(hint === undefined ? message : `${message} ${hint}`);
   }
 }
+
+// Secrets never come from flags (flags end up in shell history and process lists); the flag people try first
+// says where the secret goes instead.
+const SECRET_FLAG_HINTS: Readonly<Record<string, string>> = {
+  '--token':
+    'The registry token comes from the SIGNET_TOKEN environment variable, never a flag (flags end up in shell history and process lists).',
+  '--admin-token':
+    'The admin token comes from the SIGNET_ADMIN_TOKEN environment variable, never a flag (flags end up in shell history and process lists).',
+  '--passphrase':
+    "The key's passphrase comes from the SIGNET_GPG_PASSPHRASE environment variable, never a flag (flags end up in shell history and process lists).",
+};
 
 /** A required string flag. */
 export function requireString(args: ParsedArgs, flag: string): string {

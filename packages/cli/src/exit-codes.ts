@@ -1,7 +1,8 @@
-import { isApiErrorCode, type ApiErrorCode, type ClientErrorCode } from '@signet/client';
+import { isApiErrorCode, RegistryError, type ApiErrorCode, type ClientErrorCode } from '@signet/client';
 import { isSignetError, PROBLEM_CODES } from '@signet/core';
 
 import { EXIT, UsageError } from './context';
+import { isPathMistake } from './path-mistakes';
 
 // The exit code of a failed command, from the code of what it threw (README: 0 ok, 1 validation problems,
 // 2 usage, 3 anything else). Every code that can reach the CLI is in a typed list, and the table below must
@@ -80,8 +81,11 @@ export function isProblemCode(code: string): boolean {
 
 /** The exit code for anything a command threw. */
 export function exitCodeOf(error: unknown): ExitCode {
-  if (error instanceof UsageError) return usage;
+  if (error instanceof UsageError || isPathMistake(error)) return usage;
   if (!isSignetError(error)) return failure;
+  // A key that cannot be read at all, thrown rather than reported, is always one the caller gave (a key file,
+  // --key, signet.yaml's gpg_key): an unreadable input, exit 2. In a report (validate's problems) it stays exit 1.
+  if (error.code === 'KEY_INVALID' && !(error instanceof RegistryError)) return usage;
   if (isProblemCode(error.code)) return EXIT.problems;
   const code = error.code;
   if (isApiErrorCode(code)) return EXIT_BY_CODE[code];

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseExpiry } from './commands/keys-generate';
 import { UsageError } from './context';
 import { exitCodeOf } from './exit-codes';
-import { main } from './index';
+import { COMMAND_NAMES, main } from './index';
 
 let dir: string;
 beforeAll(async () => {
@@ -52,7 +52,7 @@ describe('usage errors exit 2 with a message that names the problem', () => {
     [['validate'], /Missing PATH/],
     [['validate', 'no-such-dir'], /no-such-dir.*no such file or folder/],
     [['validate', '.', '--key', 'missing.asc'], /Cannot read --key "missing.asc"/],
-    [['sign', 'dist'], /Missing required option --key/],
+    [['sign', 'dist'], /Missing (required option )?--key/],
     [['keys', 'inspect'], /Missing FILE/],
     [['keys', 'generate', '--name', 'x', '--email', 'not-an-email'], /Invalid --email "not-an-email"/],
     [['keys', 'generate', '--name', 'x', '--email', 'a@b.c', '--algorithm', 'dsa'], /Invalid --algorithm "dsa"/],
@@ -71,6 +71,74 @@ describe('usage errors exit 2 with a message that names the problem', () => {
       ok: false,
       error: { code: 'USAGE', message: expect.stringMatching(/Missing PATH/) },
     });
+  });
+
+  it.each([
+    ['keys', ['generate', 'inspect', 'add', 'list', 'remove']],
+    ['namespaces', ['create', 'list']],
+    ['tokens', ['create', 'list', 'revoke']],
+    ['mirror', ['export']],
+  ])('signet %s --help lists its commands with their summaries', async (group, subs) => {
+    for (const args of [
+      [group, '--help'],
+      [group, '-h'],
+      ['help', group],
+    ]) {
+      const result = await run(args);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(`Usage: signet ${group} ${subs.join('|')} [options]`);
+      for (const sub of subs) expect(result.stdout).toMatch(new RegExp(`^  ${group} ${sub} +\\S`, 'm'));
+    }
+    // The group alone, or with a command it lacks, is a usage error that shows the same list.
+    const bare = await run([group]);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain(`Missing the ${group} command.`);
+    expect(bare.stderr).toContain(`  ${group} ${subs[0]}`);
+    const unknown = await run([group, 'frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain(`Unknown command "${group} frobnicate"`);
+  });
+
+  it('signet help CMD prints the same help as CMD --help', async () => {
+    for (const [words, usage] of [
+      [['validate'], 'Usage: signet validate'],
+      [['keys', 'generate'], 'Usage: signet keys generate'],
+      [['mirror', 'export'], 'Usage: signet mirror export'],
+    ] as const) {
+      const viaHelp = await run(['help', ...words]);
+      const viaFlag = await run([...words, '--help']);
+      expect(viaHelp.code).toBe(0);
+      expect(viaHelp.stdout).toContain(usage);
+      expect(viaHelp.stdout).toBe(viaFlag.stdout);
+    }
+    const unknown = await run(['help', 'frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/Unknown command "frobnicate"/);
+  });
+
+  it('lists --json in the help of every command, with what it prints', async () => {
+    for (const name of COMMAND_NAMES) {
+      const help = await run([...name.split(' '), '--help']);
+      expect(help.code, name).toBe(0);
+      expect(help.stdout, name).toMatch(/^ {2}--json {6}\S/m);
+    }
+    expect((await run(['validate', '--help'])).stdout).toMatch(
+      /--json +print the report as JSON: each platform's zh: and h1:/,
+    );
+    const top = await run(['--help']);
+    for (const name of COMMAND_NAMES) expect(top.stdout).toMatch(new RegExp(`^  ${name} +\\S`, 'm'));
+  });
+
+  it.each([
+    [['namespaces', 'list', '--token', 'x'], /SIGNET_TOKEN environment variable, never a flag/],
+    [['publish', 'dist', '--token=x'], /SIGNET_TOKEN environment variable, never a flag/],
+    [['sign', '--passphrase', 'x', 'dist'], /SIGNET_GPG_PASSPHRASE environment variable, never a flag/],
+    [['serve', '--admin-token', 'x'], /SIGNET_ADMIN_TOKEN environment variable, never a flag/],
+  ])('signet %j says where the secret goes instead (exit 2)', async (args, hint) => {
+    const result = await run(args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(hint);
+    expect(result.stderr).not.toMatch(/'x'|"x"/);
   });
 
   it('shows help with exit 0, and usage with exit 2 when no command is given', async () => {
@@ -229,6 +297,14 @@ describe('exit codes', () => {
     [new SignetError('RESPONSE_INVALID', 'x'), 3],
     [new SignetError('A_CODE_FROM_THE_FUTURE', 'x'), 3],
     [new Error('a bug'), 3],
+    // A key file that is no key, thrown rather than reported: an unreadable input.
+    [new SignetError('KEY_INVALID', 'x'), 2],
+    // In a registry's answer it is the registry reporting a problem.
+    [new RegistryError(422, [{ code: 'KEY_INVALID', message: 'x', severity: 'error' }], 'POST /x'), 1],
+    // A path the caller gave that the file system refuses; a fault of the machine stays 3.
+    [Object.assign(new Error('ENOTDIR: not a directory'), { code: 'ENOTDIR', path: '/x', syscall: 'mkdir' }), 2],
+    [Object.assign(new Error('EACCES'), { code: 'EACCES', path: '/x', syscall: 'open' }), 2],
+    [Object.assign(new Error('ENOSPC: no space left'), { code: 'ENOSPC', path: '/x', syscall: 'write' }), 3],
   ])('%s exits %i', (error, code) => {
     expect(exitCodeOf(error)).toBe(code);
   });

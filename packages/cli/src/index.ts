@@ -4,6 +4,9 @@ import { isSignetError, type Problem } from '@signet/core';
 import { parseCommandArgs, type Command } from './command';
 import { EXIT, UsageError, type CliContext } from './context';
 import { exitCodeOf, isProblemCode } from './exit-codes';
+import { createColors } from './colors';
+import { formatCommandHelp, formatGroupHelp, formatTopHelp, type CommandEntry } from './help';
+import { describePathMistake, isPathMistake } from './path-mistakes';
 import { formatProblems } from './render';
 // The version is bundled in by esbuild; under tsx it is read from the sources' package.json.
 import cliPackage from '../package.json' with { type: 'json' };
@@ -28,27 +31,47 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   'keys list': async () => (await import('./commands/registry-admin')).keysList,
   'keys remove': async () => (await import('./commands/registry-admin')).keysRemove,
 };
+/** Every command's name, as typed after `signet` (`keys generate`). */
+export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
+
 // Commands that take a sub-command word: `signet keys generate`, `signet tokens create`, ...
 const GROUPS = new Set(['keys', 'namespaces', 'tokens', 'mirror']);
 
-const USAGE = `Usage: signet <command> [options]
+/** Every command of the table, loaded (for the help texts only: a command run loads just its own module). */
+async function loadEntries(): Promise<CommandEntry[]> {
+  return Promise.all(Object.entries(COMMANDS).map(async ([name, load]) => ({ name, command: await load() })));
+}
 
-Commands:
-  keys generate   make an OpenPGP signing key tofu/terraform can verify
-  keys inspect    show a key's ID, fingerprint, algorithm, expiry and compatibility
-  package         zip binaries for every platform, write the manifest and SHA256SUMS
-  sign            sign SHA256SUMS (passphrase from SIGNET_GPG_PASSPHRASE)
-  validate        check a release the way tofu/terraform will
-  release         package + sign + validate, from signet.yaml
-  publish         upload a release folder to a registry and publish it
-  serve           run the registry (HTTPS, embedded storage)
-  mirror export   write a filesystem mirror (and static network-mirror JSON) of a registry
+/** What argv asks for: a command by its table name, a group's help, or the top-level help. */
+type Request =
+  | { kind: 'command'; name: string; rest: string[]; help: boolean }
+  | { kind: 'group'; group: string; help: boolean; unknown?: string | undefined }
+  | { kind: 'top'; help: boolean; unknown?: string | undefined };
 
-Registry administration (token from SIGNET_TOKEN):
-  namespaces create|list      tokens create|list|revoke      keys add|list|remove
-
-Run "signet <command> --help" for a command's options. Add --json for machine output.
-Exit codes: 0 ok, 1 validation problems, 2 usage error, 3 anything else.`;
+function parseRequest(argv: string[]): Request {
+  const [first, ...rest] = argv;
+  if (first === undefined) return { kind: 'top', help: false };
+  if (first === '--help' || first === '-h') return { kind: 'top', help: true };
+  if (first === 'help') {
+    const words = rest.filter((word) => !word.startsWith('-'));
+    if (words.length === 0) return { kind: 'top', help: true };
+    const request = parseRequest(words);
+    return request.kind === 'command'
+      ? { ...request, help: true }
+      : { ...request, help: request.unknown === undefined };
+  }
+  if (GROUPS.has(first)) {
+    const [second, ...more] = rest;
+    if (second === undefined || second.startsWith('-')) {
+      return { kind: 'group', group: first, help: rest.includes('--help') || rest.includes('-h') };
+    }
+    const name = `${first} ${second}`;
+    if (COMMANDS[name] === undefined) return { kind: 'group', group: first, help: false, unknown: name };
+    return { kind: 'command', name, rest: more, help: false };
+  }
+  if (COMMANDS[first] === undefined) return { kind: 'top', help: false, unknown: first };
+  return { kind: 'command', name: first, rest, help: false };
+}
 
 /** Runs the CLI and returns the exit code. Only bin.ts touches `process`. */
 export async function main(argv: string[], context: CliContext): Promise<number> {
@@ -57,24 +80,28 @@ export async function main(argv: string[], context: CliContext): Promise<number>
     return EXIT.ok;
   }
   const json = argv.includes('--json');
-  const [first, second] = argv;
-  const name =
-    first !== undefined && GROUPS.has(first) && second !== undefined && !second.startsWith('-')
-      ? `${first} ${second}`
-      : first;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    context.stdout.write(`${USAGE}\n`);
-    return name === undefined ? EXIT.usage : EXIT.ok;
+  const request = parseRequest(argv);
+  if (request.kind !== 'command') {
+    const entries = await loadEntries();
+    const text = request.kind === 'top' ? formatTopHelp(entries) : formatGroupHelp(request.group, entries);
+    if (request.help) {
+      context.stdout.write(text);
+      return EXIT.ok;
+    }
+    const message =
+      request.unknown !== undefined
+        ? `Unknown command ${JSON.stringify(request.unknown)}.`
+        : request.kind === 'group'
+          ? `Missing the ${request.group} command.`
+          : 'Missing the command.';
+    return fail(context, json, new UsageError(message), text.trimEnd());
   }
-  const load = COMMANDS[name];
-  if (!load) {
-    return fail(context, json, new UsageError(`Unknown command ${JSON.stringify(name)}.\n\n${USAGE}`));
-  }
-  const command = await load();
+  const command = await COMMANDS[request.name]!();
+  const help = formatCommandHelp(command);
   try {
-    const args = parseCommandArgs(argv.slice(name.split(' ').length), command.options);
-    if (args.values.help === true) {
-      context.stdout.write(`${command.usage}\n`);
+    const args = parseCommandArgs(request.rest, command.options);
+    if (request.help || args.values.help === true) {
+      context.stdout.write(help);
       return EXIT.ok;
     }
     const output = await command.run(args, context);
@@ -82,7 +109,7 @@ export async function main(argv: string[], context: CliContext): Promise<number>
     else if (!json) context.stdout.write(output.text);
     return output.exitCode;
   } catch (error) {
-    return fail(context, json, error, command.usage);
+    return fail(context, json, error, help.trimEnd());
   }
 }
 
@@ -92,17 +119,18 @@ function fail(context: CliContext, json: boolean, error: unknown, usage?: string
   if (exitCode === EXIT.problems) {
     const problems = problemsOf(error);
     if (json) context.stdout.write(`${JSON.stringify({ ok: false, problems }, null, 2)}\n`);
-    else context.stderr.write(formatProblems(problems));
+    else context.stderr.write(formatProblems(problems, createColors(context.stderr, context.env)));
     return exitCode;
   }
+  const pathMistake = isPathMistake(error);
   const known = error instanceof UsageError || isSignetError(error);
-  const code = known ? error.code : 'INTERNAL';
-  const message = error instanceof Error ? error.message : String(error);
+  const code = known ? error.code : pathMistake ? 'INPUT_INVALID' : 'INTERNAL';
+  const message = pathMistake ? describePathMistake(error) : error instanceof Error ? error.message : String(error);
   if (json) {
     context.stdout.write(`${JSON.stringify({ ok: false, error: { code, message } }, null, 2)}\n`);
   } else {
     const hint = error instanceof UsageError && usage ? `\n\n${usage}` : '';
-    context.stderr.write(`signet: ${message}${hint}\n`);
+    context.stderr.write(`${createColors(context.stderr, context.env).error('signet:')} ${message}${hint}\n`);
   }
   return exitCode;
 }

@@ -1,12 +1,15 @@
 import type { Problem } from '@signet/core';
 
-/** Human rendering of problems: one line each, errors first, with the file they are about. */
-export function formatProblems(problems: readonly Problem[]): string {
+import { NO_COLORS, type Colors } from './colors';
+
+/** Human rendering of problems: one line each, errors first, with the file they are about; coloured when asked. */
+export function formatProblems(problems: readonly Problem[], colors: Colors = NO_COLORS): string {
   const sorted = [...problems].sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1));
   return sorted
-    .map(
-      (p) => `${p.severity === 'error' ? 'error' : 'warning'} ${p.code}${p.file ? ` [${p.file}]` : ''}: ${p.message}\n`,
-    )
+    .map((p) => {
+      const severity = p.severity === 'error' ? colors.error('error') : colors.warning('warning');
+      return `${severity} ${p.code}${p.file ? ` [${p.file}]` : ''}: ${p.message}\n`;
+    })
     .join('');
 }
 

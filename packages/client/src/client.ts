@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import { readFile, stat } from 'node:fs/promises';
 import { rootCertificates } from 'node:tls';
 
@@ -75,8 +76,17 @@ export interface RegistryClient {
   ): Promise<Version | undefined>;
   createVersion(namespace: string, type: string, input: NewVersion): Promise<Version>;
   deleteVersion(namespace: string, type: string, version: string): Promise<{ deleted: boolean }>;
-  /** Streams a file from disk; `sha256` (hex) lets the registry check the bytes that arrive (and the client retry). */
-  uploadFile(ref: VersionRef, fileName: string, path: string, sha256?: string): Promise<UploadedFile>;
+  /**
+   * Streams a file from disk; `sha256` (hex) lets the registry check the bytes that arrive (and the client retry).
+   * `onSent` gets the bytes read into the request so far (from 0 again when a retry starts over).
+   */
+  uploadFile(
+    ref: VersionRef,
+    fileName: string,
+    path: string,
+    sha256?: string,
+    onSent?: (bytes: number) => void,
+  ): Promise<UploadedFile>;
   publish(namespace: string, type: string, version: string): Promise<Version>;
   deprecate(namespace: string, type: string, version: string, message: string | null): Promise<Version>;
   yank(namespace: string, type: string, version: string, yanked?: boolean): Promise<Version>;
@@ -147,7 +157,7 @@ export async function createRegistryClient(options: RegistryClientOptions): Prom
       ),
     createVersion: (ns, type, input) => call('POST', v(ns, type), S.Version, { json: input }),
     deleteVersion: (ns, type, version) => call('DELETE', v(ns, type, version), S.Deleted),
-    async uploadFile(ref, fileName, path, sha256) {
+    async uploadFile(ref, fileName, path, sha256, onSent) {
       const { size } = await stat(path);
       const headers: Record<string, string> = {
         'content-type': 'application/octet-stream',
@@ -155,7 +165,7 @@ export async function createRegistryClient(options: RegistryClientOptions): Prom
       };
       if (sha256 !== undefined) headers['x-checksum-sha256'] = sha256;
       return call('PUT', `${v(ref.namespace, ref.type, ref.version)}/files/${e(fileName)}`, S.UploadedFile, {
-        body: () => createReadStream(path),
+        body: () => (onSent === undefined ? createReadStream(path) : countBytes(createReadStream(path), onSent)),
         headers,
         checked: sha256 !== undefined,
         upload: { fileName, size },
@@ -180,6 +190,21 @@ export async function createRegistryClient(options: RegistryClientOptions): Prom
     },
     close: () => transport.close(),
   };
+}
+
+/** The same bytes, reporting how many went through so far (a generator: the source's errors reach the reader). */
+function countBytes(source: Readable, onSent: (bytes: number) => void): Readable {
+  let sent = 0;
+  return Readable.from(
+    (async function* () {
+      for await (const chunk of source as AsyncIterable<Buffer>) {
+        sent += chunk.length;
+        onSent(sent);
+        yield chunk;
+      }
+    })(),
+    { objectMode: false },
+  );
 }
 
 function parseBaseUrl(url: string): URL {

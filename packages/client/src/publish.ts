@@ -32,6 +32,20 @@ export interface PublishReleaseOptions {
   /** Stop after the uploads: the version stays a draft. */
   draft?: boolean | undefined;
   onProgress?: ((event: PublishEvent) => void) | undefined;
+  /** Called as the local validation starts, with the files it reads (it hashes every zip). */
+  onValidate?: ((event: { files: number; bytes: number }) => void) | undefined;
+  /** Called as upload bytes go out: `sent` of `total` over all the files this run uploads, and the current file's. */
+  onUpload?: ((event: UploadProgress) => void) | undefined;
+}
+
+/** How far the uploads of one publish are. */
+export interface UploadProgress {
+  fileName: string;
+  fileSent: number;
+  fileSize: number;
+  /** Bytes sent of all files uploaded in this run, and their total (skipped files count in neither). */
+  sent: number;
+  total: number;
 }
 
 export type PublishEvent =
@@ -83,6 +97,10 @@ export async function publishRelease(options: PublishReleaseOptions): Promise<Pu
   const progress = options.onProgress ?? (() => {});
   const { name, version } = identify(options.files, options.name, options.version);
   const files = selectReleaseFiles(options.files, name, version);
+  if (options.onValidate) {
+    const sizes = await Promise.all(files.map(async (f) => (await stat(f.path).catch(() => undefined))?.size ?? 0));
+    options.onValidate({ files: files.length, bytes: sizes.reduce((a, b) => a + b, 0) });
+  }
   const report = await validateRelease({
     files,
     name,
@@ -141,14 +159,24 @@ export async function publishRelease(options: PublishReleaseOptions): Promise<Pu
 
   const uploaded: string[] = [];
   const skipped: string[] = [];
+  const draft = existing;
+  const isThere = (fileName: string, sha256: string) =>
+    draft.files.some((f) => f.file_name === fileName && f.sha256 === sha256);
+  const total = [...local].reduce((sum, [fileName, f]) => (isThere(fileName, f.sha256) ? sum : sum + f.size), 0);
+  let before = 0;
   for (const [fileName, file] of local) {
-    if (existing.files.some((f) => f.file_name === fileName && f.sha256 === file.sha256)) {
+    if (isThere(fileName, file.sha256)) {
       skipped.push(fileName);
       progress({ kind: 'skip', fileName });
       continue;
     }
     progress({ kind: 'upload', fileName, size: file.size });
-    await client.uploadFile({ namespace, type: name, version }, fileName, file.path, file.sha256);
+    const onUpload = options.onUpload;
+    const onSent =
+      onUpload &&
+      ((fileSent: number) => onUpload({ fileName, fileSent, fileSize: file.size, sent: before + fileSent, total }));
+    await client.uploadFile({ namespace, type: name, version }, fileName, file.path, file.sha256, onSent);
+    before += file.size;
     uploaded.push(fileName);
   }
   const registryVersion = options.draft

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { generateKey, type KeyInfo } from '@signet/core';
 
 import { optionalString, requireString, type Command } from '../command';
+import { createColors } from '../colors';
 import { EXIT, UsageError, type CliContext } from '../context';
 
 export interface KeysGenerateOptions {
@@ -81,6 +82,7 @@ export const keysGenerate: Command = {
 Writes DIR/private.asc (mode 0600) and DIR/public.asc. The private key is encrypted with
 SIGNET_GPG_PASSPHRASE when it is set. RSA-4096 is the default (HashiCorp's public registry
 takes RSA only); ed25519 makes a v4 EdDSA key, which tofu/terraform also verify.`,
+  json: 'print the key (ID, fingerprint, expiry) and the paths written as JSON',
   options: {
     name: { type: 'string' },
     email: { type: 'string' },
@@ -110,7 +112,7 @@ takes RSA only); ed25519 makes a v4 EdDSA key, which tofu/terraform also verify.
     });
     const warning = result.encrypted
       ? ''
-      : 'warning: the private key is NOT encrypted; set SIGNET_GPG_PASSPHRASE before generating to protect it.\n';
+      : `${createColors(context.stdout, context.env).warning('warning')}: the private key is NOT encrypted; set SIGNET_GPG_PASSPHRASE before generating to protect it.\n`;
     return {
       json: { ok: true, ...result },
       exitCode: EXIT.ok,

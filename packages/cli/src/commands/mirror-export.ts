@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 import { API_SCHEMAS, type RegistryClient } from '@signet/client';
@@ -12,12 +13,13 @@ import {
 
 import { optionalString, requireString, stringList, type Command } from '../command';
 import { EXIT, UsageError } from '../context';
+import { createProgress } from '../progress';
 import { connectRegistry, REGISTRY_OPTIONS } from '../registry-connection';
 
 export const mirrorExport: Command = {
   summary: 'write a filesystem mirror (and static network-mirror JSON) of a registry',
   usage: `Usage: signet mirror export --out DIR (--registry URL | --data DIR) [--host HOST]
-                            [--namespace NS]... [--ca-file ca.pem] [--timeout SECONDS] [--json]
+                            [--namespace NS]... [--ca-file ca.pem] [--timeout SECONDS]
 
 Writes every published (not yanked) version as a packed filesystem mirror:
   DIR/HOST/NS/TYPE/terraform-provider-TYPE_VERSION_OS_ARCH.zip
@@ -25,7 +27,9 @@ plus index.json and VERSION.json (with h1: and zh: hashes) beside the zips, so D
 \`filesystem_mirror { path = "DIR" }\`, and served over HTTPS as a static \`network_mirror\` (for
 port-less host names). HOST is the providers' source host: by default the --registry URL's host
 (with its port), or localhost:8443 with --data. --data reads a stopped \`signet serve\`'s folder;
---registry reads a running registry with SIGNET_TOKEN. Re-running writes only what changed.`,
+--registry (or SIGNET_REGISTRY, when --data is not given) reads a running registry with SIGNET_TOKEN.
+Re-running writes only what changed.`,
+  json: 'print {ok, outDir, host, providers, versions, written, unchanged} as JSON',
   options: {
     ...REGISTRY_OPTIONS,
     out: { type: 'string' },
@@ -36,47 +40,69 @@ port-less host names). HOST is the providers' source host: by default the --regi
   async run(args, context) {
     const outDir = resolve(context.cwd, requireString(args, 'out'));
     const data = optionalString(args, 'data');
-    const registry = optionalString(args, 'registry');
-    if ((data === undefined) === (registry === undefined)) {
-      throw new UsageError('Give exactly one of --registry URL (a running registry) or --data DIR (a stopped one).');
+    // SIGNET_REGISTRY names the registry as for every registry command, unless --data says to read a folder.
+    const registry = optionalString(args, 'registry') ?? (data === undefined ? context.env.SIGNET_REGISTRY : undefined);
+    if (data !== undefined && registry !== undefined) {
+      throw new UsageError('Give one of --registry URL (a running registry) or --data DIR (a stopped one), not both.');
+    }
+    if (data === undefined && registry === undefined) {
+      throw new UsageError(
+        'Missing the registry to export: --registry URL (or SIGNET_REGISTRY) for a running one, or --data DIR for a stopped one.',
+      );
     }
     const only = stringList(args, 'namespace');
     const filter = (source: MirrorSource): MirrorSource => ({
       providers: async () => (await source.providers()).filter((p) => only === undefined || only.includes(p.namespace)),
       versions: (ns, type) => source.versions(ns, type),
     });
-    const progress = (message: string) => {
-      if (context.stderr.isTTY === true && args.values.json !== true) context.stderr.write(`${message}\n`);
-    };
+    const lines = createProgress(context, args.values.json === true);
+    lines.phase('exporting');
+    const progress = (message: string) => lines.status(message);
 
     let result;
     let host: string;
-    if (data !== undefined) {
-      host = optionalString(args, 'host') ?? 'localhost:8443';
-      const dataDir = resolve(context.cwd, data);
-      const metadata = await openSqliteMetadataStore({ path: join(dataDir, 'signet.db') }).catch((error: unknown) => {
-        if (error instanceof StoreLockedError) {
+    try {
+      if (data !== undefined) {
+        host = optionalString(args, 'host') ?? 'localhost:8443';
+        const dataDir = resolve(context.cwd, data);
+        // Opening the store would make an empty one: a mistyped --data would export nothing and say it went well.
+        if (!(await stat(join(dataDir, 'signet.db')).catch(() => undefined))?.isFile()) {
           throw new UsageError(
-            `${dataDir} is in use by a running \`signet serve\`: stop it, or export from it with --registry.`,
-            error.code,
+            `--data ${JSON.stringify(data)} holds no \`signet serve\` data (no signet.db in ${dataDir}); give the --data folder of a signet serve.`,
+            'INPUT_INVALID',
           );
         }
-        throw error;
-      });
-      try {
-        const source = storeMirrorSource(metadata, await openFsBlobStore({ dataDir }));
-        result = await exportMirror({ source: filter(source), outDir, host, onProgress: progress });
-      } finally {
-        await metadata.close();
+        const metadata = await openSqliteMetadataStore({ path: join(dataDir, 'signet.db') }).catch((error: unknown) => {
+          if (error instanceof StoreLockedError) {
+            throw new UsageError(
+              `${dataDir} is in use by a running \`signet serve\`: stop it, or export from it with --registry.`,
+              error.code,
+            );
+          }
+          throw error;
+        });
+        try {
+          const source = storeMirrorSource(metadata, await openFsBlobStore({ dataDir }));
+          result = await exportMirror({ source: filter(source), outDir, host, onProgress: progress });
+        } finally {
+          await metadata.close();
+        }
+      } else {
+        const client = await connectRegistry(args, context);
+        try {
+          host = optionalString(args, 'host') ?? new URL(client.url).host;
+          result = await exportMirror({
+            source: filter(clientMirrorSource(client)),
+            outDir,
+            host,
+            onProgress: progress,
+          });
+        } finally {
+          await client.close();
+        }
       }
-    } else {
-      const client = await connectRegistry(args, context);
-      try {
-        host = optionalString(args, 'host') ?? new URL(client.url).host;
-        result = await exportMirror({ source: filter(clientMirrorSource(client)), outDir, host, onProgress: progress });
-      } finally {
-        await client.close();
-      }
+    } finally {
+      lines.done();
     }
     const text =
       `Exported ${result.versions} version(s) of ${result.providers} provider(s) to ${join(outDir, host)} ` +

@@ -14,6 +14,7 @@ export const packageCommand: Command = {
 INPUT is a binary in an os_arch/ folder (linux_amd64/NAME_v1.2.3), a ready zip
 (terraform-provider-NAME_1.2.3_linux_amd64.zip), or a folder such as a GoReleaser dist/.
 --platform restricts the release to the given platforms and fails when one is missing.`,
+  json: 'print the files written (name, path, size, sha256, zh:, h1:) as JSON',
   options: {
     name: { type: 'string' },
     version: { type: 'string' },
@@ -31,6 +32,7 @@ INPUT is a binary in an os_arch/ folder (linux_amd64/NAME_v1.2.3), a ready zip
       throw new UsageError('Missing INPUT: binaries, zips or a dist/ folder to package.');
     const json = args.values.json === true;
     const progress = createProgress(context, json);
+    progress.phase('packaging');
     const result = await packageRelease({
       name,
       version,
@@ -38,7 +40,7 @@ INPUT is a binary in an os_arch/ folder (linux_amd64/NAME_v1.2.3), a ready zip
       outDir,
       inputs: args.positionals.map((path) => ({ path: resolve(context.cwd, path) })),
       platforms: stringList(args, 'platform'),
-      onProgress: (event) => progress.update('packaging', event.done, event.total),
+      onProgress: (event) => progress.count(event.done, event.total, 'platforms'),
     }).finally(progress.done);
     return { json: { ok: true, ...result }, text: formatPackageResult(result), exitCode: EXIT.ok };
   },

@@ -6,7 +6,9 @@ import { readReleaseFiles, type Problem } from '@signet/core';
 import { optionalString, requireString, type Command } from '../command';
 import { connectRegistry, REGISTRY_OPTIONS, REGISTRY_USAGE } from '../registry-connection';
 import { EXIT, UsageError } from '../context';
-import { readKeyFile } from '../key-files';
+import { createColors } from '../colors';
+import { readKeyFileInfo } from '../key-file-info';
+import { createProgress } from '../progress';
 import { formatProblems, formatSize } from '../render';
 import { parseOptionalIdentity } from './package';
 import { formatReport } from './validate';
@@ -14,7 +16,7 @@ import { formatReport } from './validate';
 export const publish: Command = {
   summary: 'validate a release folder, upload it to a Signet registry and publish it (validated again on the server)',
   usage: `Usage: signet publish DIR --registry URL --namespace NS [--key public.asc] [--draft]
-                      [--name NAME] [--version VERSION] [--protocols 6.0] [--ca-file ca.pem] [--json]
+                      [--name NAME] [--version VERSION] [--protocols 6.0] [--ca-file ca.pem]
 
 Validates the release first, exactly as \`signet validate\` does (with --key when given): with any error
 it prints the same report and exits 1 before contacting the registry. Then creates the namespace's provider
@@ -24,6 +26,7 @@ half if the namespace lacks it; without it, the namespace key that verifies the 
 Exit code 1 when the release or the registry reports problems.
 
 ${REGISTRY_USAGE}`,
+  json: 'print the result as JSON: the source address, key ID, files uploaded and skipped, and the registry report',
   options: {
     ...REGISTRY_OPTIONS,
     namespace: { type: 'string' },
@@ -38,14 +41,16 @@ ${REGISTRY_USAGE}`,
     if (dir === undefined) throw new UsageError('Missing DIR: the release folder to publish (dist/).');
     if (extra !== undefined) throw new UsageError(`Unexpected argument ${JSON.stringify(extra)}.`);
     const client = await connectRegistry(args, context);
+    const progress = createProgress(context, args.values.json === true);
+    const colors = createColors(context.stdout, context.env);
     try {
       const identity = parseOptionalIdentity(args);
       const keyPath = optionalString(args, 'key');
-      const lines: string[] = [];
-      const log = (line: string) => {
-        lines.push(line);
-        if (context.stderr.isTTY === true && args.values.json !== true) context.stderr.write(`${line}\n`);
-      };
+      // What happened on the way (a namespace created, a key registered): a progress line on a terminal, else part
+      // of the result; never both, so a terminal that shows stderr and stdout shows each once.
+      const notes: string[] = [];
+      let uploading = false;
+      const note = (line: string) => (progress.enabled ? progress.note(line) : notes.push(line));
       const result = await publishRelease({
         client,
         namespace: requireString(args, 'namespace'),
@@ -53,27 +58,42 @@ ${REGISTRY_USAGE}`,
         name: identity.name,
         version: identity.version,
         protocols: identity.protocols,
-        publicKey: keyPath === undefined ? undefined : await readKeyFile(context, keyPath, '--key'),
+        publicKey: keyPath === undefined ? undefined : (await readKeyFileInfo(context, keyPath, '--key')).data,
         draft: args.values.draft === true,
-        onProgress: (event: PublishEvent) => log(describe(event)),
-      }).catch((error: unknown) => {
-        if (error instanceof ReleaseInvalidError) return error;
-        if (error instanceof RegistryError && error.status === 422) return error;
-        throw error;
-      });
+        onValidate: ({ files, bytes }) =>
+          progress.phase('validating', `${files} files (hashing ${formatSize(bytes)})…`),
+        onProgress: (event: PublishEvent) => {
+          if (event.kind === 'step') note(event.message);
+          else if (event.kind === 'upload' && !progress.enabled)
+            notes.push(`uploaded ${event.fileName} (${formatSize(event.size)})`);
+        },
+        onUpload: (event) => {
+          if (!uploading) progress.phase('uploading');
+          uploading = true;
+          progress.bytes(event.fileName, event.sent, event.total);
+        },
+      })
+        .catch((error: unknown) => {
+          if (error instanceof ReleaseInvalidError) return error;
+          if (error instanceof RegistryError && error.status === 422) return error;
+          throw error;
+        })
+        .finally(progress.done);
+      const log = notes.map((line) => `${line}\n`).join('');
       if (result instanceof ReleaseInvalidError) {
         // The same report as `signet validate` of these files; nothing reached the registry.
         return {
           json: result.report,
-          text: `${formatReport(result.report)}Nothing was sent to the registry.\n`,
+          text: `${formatReport(result.report, colors)}Nothing was sent to the registry.\n`,
           exitCode: EXIT.problems,
         };
       }
       if (result instanceof RegistryError) {
         const problems = result.errors as Problem[];
+        const errors = problems.filter((p) => p.severity !== 'warning').length;
         return {
           json: { ok: false, problems },
-          text: `${lines.join('\n')}\n${formatProblems(problems)}FAILED: the registry refused to publish (${problems.filter((p) => p.severity !== 'warning').length} error(s)); the version stays a draft.\n`,
+          text: `${log}${formatProblems(problems, colors)}${colors.error('FAILED')}: the registry refused to publish (${errors} error(s)); the version stays a draft.\n`,
           exitCode: EXIT.problems,
         };
       }
@@ -87,7 +107,7 @@ ${REGISTRY_USAGE}`,
       const problems = (result.registryVersion.report?.problems ?? []) as Problem[];
       return {
         json: { ok: true, source, ...result },
-        text: `${lines.join('\n')}${lines.length ? '\n' : ''}${formatProblems(problems)}${state}\n  source = "${source}"\n`,
+        text: `${log}${formatProblems(problems, colors)}${state}\n  source = "${source}"\n`,
         exitCode: EXIT.ok,
       };
     } finally {
@@ -95,14 +115,3 @@ ${REGISTRY_USAGE}`,
     }
   },
 };
-
-function describe(event: PublishEvent): string {
-  switch (event.kind) {
-    case 'step':
-      return event.message;
-    case 'upload':
-      return `uploading ${event.fileName} (${formatSize(event.size)})`;
-    case 'skip':
-      return `already uploaded ${event.fileName}`;
-  }
-}

@@ -1,9 +1,9 @@
 import type { RegistryClient } from '@signet/client';
-import { inspectKey, readPublicKeyArmored } from '@signet/core';
+import { readPublicKeyArmored } from '@signet/core';
 
 import { requireString, stringList, type Command, type ParsedArgs } from '../command';
 import { EXIT, UsageError, type CliContext } from '../context';
-import { readKeyFile } from '../key-files';
+import { readKeyFileInfo } from '../key-file-info';
 import { connectRegistry, REGISTRY_OPTIONS, REGISTRY_USAGE } from '../registry-connection';
 
 // Commands for a registry's namespaces, tokens and keys, over its management API (SIGNET_TOKEN).
@@ -45,7 +45,7 @@ function table(rows: string[][]): string {
 
 export const namespacesCreate: Command = {
   summary: 'create a namespace (admin token)',
-  usage: `Usage: signet namespaces create NAME [--private] --registry URL [--json]\n\nA private namespace's providers need a read token to install. ${REGISTRY_USAGE}`,
+  usage: `Usage: signet namespaces create NAME [--private] --registry URL\n\nA private namespace's providers need a read token to install. ${REGISTRY_USAGE}`,
   options: { ...REGISTRY_OPTIONS, private: { type: 'boolean' } },
   async run(args, context) {
     const name = one(args, 'NAME: the namespace to create');
@@ -61,7 +61,7 @@ export const namespacesCreate: Command = {
 
 export const namespacesList: Command = {
   summary: 'list the namespaces the token can see',
-  usage: `Usage: signet namespaces list --registry URL [--json]\n\n${REGISTRY_USAGE}`,
+  usage: `Usage: signet namespaces list --registry URL\n\n${REGISTRY_USAGE}`,
   options: REGISTRY_OPTIONS,
   async run(args, context) {
     return withClient(args, context, async (client) => {
@@ -73,7 +73,7 @@ export const namespacesList: Command = {
 
 export const tokensCreate: Command = {
   summary: 'create a token (admin token); its secret is printed once',
-  usage: `Usage: signet tokens create --role admin|publish|read [--namespace NS]... [--name NAME] --registry URL [--json]\n\npublish and read tokens are scoped to the namespaces given. ${REGISTRY_USAGE}`,
+  usage: `Usage: signet tokens create --role admin|publish|read [--namespace NS]... [--name NAME] --registry URL\n\npublish and read tokens are scoped to the namespaces given. ${REGISTRY_USAGE}`,
   options: {
     ...REGISTRY_OPTIONS,
     role: { type: 'string' },
@@ -100,7 +100,7 @@ export const tokensCreate: Command = {
 
 export const tokensList: Command = {
   summary: 'list tokens (admin token); secrets are never shown',
-  usage: `Usage: signet tokens list --registry URL [--json]\n\n${REGISTRY_USAGE}`,
+  usage: `Usage: signet tokens list --registry URL\n\n${REGISTRY_USAGE}`,
   options: REGISTRY_OPTIONS,
   async run(args, context) {
     return withClient(args, context, async (client) => {
@@ -119,7 +119,7 @@ export const tokensList: Command = {
 
 export const tokensRevoke: Command = {
   summary: 'revoke a token (admin token)',
-  usage: `Usage: signet tokens revoke ID --registry URL [--json]\n\n${REGISTRY_USAGE}`,
+  usage: `Usage: signet tokens revoke ID --registry URL\n\n${REGISTRY_USAGE}`,
   options: REGISTRY_OPTIONS,
   async run(args, context) {
     const id = one(args, 'ID: the token to revoke (signet tokens list)');
@@ -136,13 +136,12 @@ export const tokensRevoke: Command = {
 
 export const keysAdd: Command = {
   summary: 'add a GPG public key to a registry namespace',
-  usage: `Usage: signet keys add FILE --namespace NS --registry URL [--json]\n\nThe key ID is computed from the key; keys tofu/terraform cannot read are refused. Only the public half\nis ever sent. ${REGISTRY_USAGE}`,
+  usage: `Usage: signet keys add FILE --namespace NS --registry URL\n\nThe key ID is computed from the key; keys tofu/terraform cannot read are refused. Only the public half\nis ever sent. ${REGISTRY_USAGE}`,
   options: { ...REGISTRY_OPTIONS, namespace: { type: 'string' } },
   async run(args, context) {
     const file = one(args, 'FILE: the public key (public.asc)');
     const namespace = requireString(args, 'namespace');
-    const data = await readKeyFile(context, file, 'FILE');
-    const info = await inspectKey(data);
+    const { data, info } = await readKeyFileInfo(context, file, 'FILE');
     return withClient(args, context, async (client) => {
       // A private key file is reduced to its public half here: secret material never leaves this machine.
       const key = await client.addKey(namespace, { ascii_armor: await readPublicKeyArmored(data) });
@@ -154,7 +153,7 @@ export const keysAdd: Command = {
 
 export const keysList: Command = {
   summary: "list a registry namespace's GPG keys",
-  usage: `Usage: signet keys list --namespace NS --registry URL [--json]\n\n${REGISTRY_USAGE}`,
+  usage: `Usage: signet keys list --namespace NS --registry URL\n\n${REGISTRY_USAGE}`,
   options: { ...REGISTRY_OPTIONS, namespace: { type: 'string' } },
   async run(args, context) {
     const namespace = requireString(args, 'namespace');
@@ -167,18 +166,21 @@ export const keysList: Command = {
 
 export const keysRemove: Command = {
   summary: 'remove a GPG key from a registry namespace',
-  usage: `Usage: signet keys remove KEY_ID --namespace NS --registry URL [--json]\n\nPublished versions keep serving the key they were signed with. ${REGISTRY_USAGE}`,
+  usage: `Usage: signet keys remove KEY_ID --namespace NS --registry URL\n\nPublished versions keep serving the key they were signed with. ${REGISTRY_USAGE}`,
   options: { ...REGISTRY_OPTIONS, namespace: { type: 'string' } },
   async run(args, context) {
     const keyId = one(args, 'KEY_ID: the key to remove');
     const namespace = requireString(args, 'namespace');
     return withClient(args, context, async (client) => {
       const result = await client.deleteKey(namespace, keyId);
-      return {
-        json: result,
-        text: result.deleted ? `Removed ${keyId} from ${namespace}.\n` : `${namespace} has no key ${keyId}.\n`,
-        exitCode: EXIT.ok,
-      };
+      if (!result.deleted) {
+        // Nothing was removed: a typo in the key ID must not pass for success in a script.
+        throw new UsageError(
+          `Namespace ${JSON.stringify(namespace)} has no key ${JSON.stringify(keyId)}; see its keys with: signet keys list --namespace ${namespace}`,
+          'NOT_FOUND',
+        );
+      }
+      return { json: result, text: `Removed ${keyId} from ${namespace}.\n`, exitCode: EXIT.ok };
     });
   },
 };
