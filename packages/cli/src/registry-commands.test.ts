@@ -13,6 +13,7 @@ import { buildExampleRelease, type ExampleRelease } from '@signet/registry/testi
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { exitCodeOf } from './exit-codes';
+import { runCli } from './testing/run-cli';
 import { main } from './index';
 
 let dir: string;
@@ -215,6 +216,36 @@ describe('signet publish', () => {
     const again = await run(['publish', release.distDir, '--namespace', 'acme', ...registryArgs()], admin());
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('Already published with identical bytes');
+  });
+
+  it('on a terminal: a validating line, a note, and one uploading line in bytes with a rate; stdout says it once', async () => {
+    const rel = await buildExampleRelease(join(dir, 'tty'), { name: 'ttyshow' });
+    const tty = await runCli(
+      ['publish', rel.distDir, '--namespace', 'acme', '--key', rel.project.publicKeyPath, ...registryArgs()],
+      { cwd: dir, env: admin(), tty: { columns: 120 } },
+    );
+    expect(tty.code, tty.stderr).toBe(0);
+    const shown = tty.stderr.split('\n').map((line) => line.split('\r').pop()!.replace('\x1b[2K', ''));
+    expect(shown[0]).toMatch(/^validating 6 files \(hashing [\d.]+ KiB\)…$/);
+    expect(shown).toContain(`Registered key ${rel.keyId} in namespace acme.`);
+    const uploading = shown.filter((line) => line.startsWith('uploading'));
+    expect(uploading).toHaveLength(1);
+    expect(uploading[0]).toMatch(
+      /^uploading terraform-provider-ttyshow_1\.0\.0_\S+ ([\d.]+ KiB)\/\1( {2}[\d.]+ (B|KiB|MiB)\/s)?$/,
+    );
+    // Rewritten in place: the line was drawn more than once, each time after a carriage return.
+    expect(tty.stderr.split('\r\x1b[2Kuploading').length - 1).toBeGreaterThan(1);
+    expect(tty.stdout).toMatch(/^Published localhost:\d+\/acme\/ttyshow 1\.0\.0/);
+    expect(tty.stdout).not.toMatch(/Registered key|uploading|validating/);
+    // Without a terminal the notes are part of the result instead, and nothing goes to stderr.
+    const rel2 = await buildExampleRelease(join(dir, 'pipe'), { name: 'pipeshow' });
+    const piped = await runCli(
+      ['publish', rel2.distDir, '--namespace', 'acme', '--key', rel2.project.publicKeyPath, ...registryArgs()],
+      { cwd: dir, env: admin() },
+    );
+    expect(piped.code).toBe(0);
+    expect(piped.stderr).toBe('');
+    expect(piped.stdout).toMatch(/^Registered key [0-9A-F]{16} in namespace acme\.\n/);
   });
 
   it('--draft stops before publishing, and a re-run skips what is uploaded', async () => {
