@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseExpiry } from './commands/keys-generate';
 import { UsageError } from './context';
 import { exitCodeOf } from './exit-codes';
-import { COMMAND_NAMES, main } from './index';
+import { COMMAND_NAMES, loadCommand, main } from './index';
 
 let dir: string;
 beforeAll(async () => {
@@ -127,6 +127,29 @@ describe('usage errors exit 2 with a message that names the problem', () => {
     );
     const top = await run(['--help']);
     for (const name of COMMAND_NAMES) expect(top.stdout).toMatch(new RegExp(`^  ${name} +\\S`, 'm'));
+  });
+
+  it("takes every flag the README's command table documents, for the command it documents it on", async () => {
+    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+    const spans = readme
+      .split('\n')
+      .filter((line) => line.startsWith('| `signet '))
+      .flatMap((line) => (line.split(' | ')[0] ?? '').match(/`[^`]+`/g) ?? [])
+      .map((span) => span.slice(1, -1).replace(/^signet /, ''));
+    const checked: string[] = [];
+    for (const span of spans) {
+      const words = span.split(' ');
+      const name = COMMAND_NAMES.find((n) => words.slice(0, n.split(' ').length).join(' ') === n);
+      expect(name, span).toBeDefined();
+      const command = (await loadCommand(name!))!;
+      for (const flag of span.match(/--[a-z][a-z-]*/g) ?? []) {
+        expect(Object.keys(command.options), `${span}: ${flag}`).toContain(flag.slice(2));
+        checked.push(`${name} ${flag}`);
+      }
+    }
+    expect(spans.length).toBeGreaterThanOrEqual(COMMAND_NAMES.length);
+    expect(checked).toContain('keys list --namespace');
+    expect(checked).toContain('keys remove --namespace');
   });
 
   it.each([

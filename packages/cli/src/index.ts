@@ -34,6 +34,11 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 /** Every command's name, as typed after `signet` (`keys generate`). */
 export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
 
+/** A command of the table by its name (`keys generate`), loaded; `undefined` for a name that is none. */
+export async function loadCommand(name: string): Promise<Command | undefined> {
+  return Object.hasOwn(COMMANDS, name) ? COMMANDS[name]!() : undefined;
+}
+
 // Commands that take a sub-command word: `signet keys generate`, `signet tokens create`, ...
 const GROUPS = new Set(['keys', 'namespaces', 'tokens', 'mirror']);
 

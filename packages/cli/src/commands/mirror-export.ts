@@ -14,12 +14,12 @@ import {
 import { optionalString, requireString, stringList, type Command } from '../command';
 import { EXIT, UsageError } from '../context';
 import { createProgress } from '../progress';
-import { connectRegistry, REGISTRY_OPTIONS } from '../registry-connection';
+import { connectRegistry, REGISTRY_OPTIONS, REGISTRY_USAGE } from '../registry-connection';
 
 export const mirrorExport: Command = {
   summary: 'write a filesystem mirror (and static network-mirror JSON) of a registry',
   usage: `Usage: signet mirror export --out DIR (--registry URL | --data DIR) [--host HOST]
-                            [--namespace NS]... [--ca-file ca.pem] [--timeout SECONDS]
+                            [--namespace NS]...
 
 Writes every published (not yanked) version as a packed filesystem mirror:
   DIR/HOST/NS/TYPE/terraform-provider-TYPE_VERSION_OS_ARCH.zip
@@ -28,7 +28,9 @@ plus index.json and VERSION.json (with h1: and zh: hashes) beside the zips, so D
 port-less host names). HOST is the providers' source host: by default the --registry URL's host
 (with its port), or localhost:8443 with --data. --data reads a stopped \`signet serve\`'s folder;
 --registry (or SIGNET_REGISTRY, when --data is not given) reads a running registry with SIGNET_TOKEN.
-Re-running writes only what changed.`,
+Re-running writes only what changed.
+
+${REGISTRY_USAGE}`,
   json: 'print {ok, outDir, host, providers, versions, written, unchanged} as JSON',
   options: {
     ...REGISTRY_OPTIONS,
