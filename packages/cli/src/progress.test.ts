@@ -143,6 +143,16 @@ describe('commands on a terminal', () => {
     expect(run.stdout).toContain('\x1b[32mOK\x1b[39m: the release is complete'); // a terminal: in colour
   });
 
+  it('keys generate shows its generating line; a usage error is found before it starts', async () => {
+    const args = ['keys', 'generate', '--name', 'Dev', '--email', 'dev@example.com', '--algorithm', 'ed25519'];
+    const run = await runCli([...args, '--out', join(dir, 'gen')], { cwd: dir, tty: { columns: 100 } });
+    expect(run.code).toBe(0);
+    expect(screen(run.stderr)).toEqual(['generating an Ed25519 key…']);
+    const bad = await runCli([...args, '--expires', 'soon'], { cwd: dir, tty: { columns: 100 } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).not.toContain('generating');
+  });
+
   it.each([
     ['CI is set', { CI: 'true' }, [], true],
     ['--json is given', {}, ['--json'], true],

@@ -7,6 +7,7 @@ import { generateKey, type KeyInfo } from '@signet/core';
 import { optionalString, requireString, type Command } from '../command';
 import { createColors } from '../colors';
 import { EXIT, UsageError, type CliContext } from '../context';
+import { createProgress } from '../progress';
 
 export interface KeysGenerateOptions {
   name: string;
@@ -101,15 +102,19 @@ takes RSA only); ed25519 makes a v4 EdDSA key, which tofu/terraform also verify.
     if (!/^[^\s@<>]+@[^\s@<>]+$/.test(email)) {
       throw new UsageError(`Invalid --email ${JSON.stringify(email)}: expected an address such as dev@example.com.`);
     }
-    const expires = optionalString(args, 'expires');
+    const expiresText = optionalString(args, 'expires');
+    const expires = expiresText === undefined ? undefined : parseExpiry(expiresText);
+    const name = requireString(args, 'name');
+    const progress = createProgress(context, args.values.json === true);
+    progress.phase('generating', algorithm === 'rsa4096' ? 'an RSA-4096 key (a few seconds)…' : 'an Ed25519 key…');
     const result = await keysGenerateCommand({
-      name: requireString(args, 'name'),
+      name,
       email,
       algorithm,
-      expires: expires === undefined ? undefined : parseExpiry(expires),
+      expires,
       outDir: resolve(context.cwd, optionalString(args, 'out') ?? '.'),
       passphrase: context.env.SIGNET_GPG_PASSPHRASE || undefined,
-    });
+    }).finally(progress.done);
     const warning = result.encrypted
       ? ''
       : `${createColors(context.stdout, context.env).warning('warning')}: the private key is NOT encrypted; set SIGNET_GPG_PASSPHRASE before generating to protect it.\n`;
