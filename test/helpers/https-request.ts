@@ -1,4 +1,4 @@
-import { request } from 'node:https';
+import { Agent, request } from 'node:https';
 
 /** What a raw request got back: the status and the body, parsed when it is JSON. */
 export interface RawResponse {
@@ -27,6 +27,9 @@ export interface RawRequestOptions {
  */
 export function rawRequest(baseUrl: string, ca: string, options: RawRequestOptions): Promise<RawResponse> {
   const url = new URL(options.path, baseUrl);
+  // A connection of its own, kept alive like a real client's (undici, curl): `agent: false` would send
+  // `Connection: close`, and a server then closes as soon as it has answered, cutting a body still going out.
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   return new Promise<RawResponse>((resolve, reject) => {
     let answered = false;
     const req = request(
@@ -37,7 +40,7 @@ export function rawRequest(baseUrl: string, ca: string, options: RawRequestOptio
         method: options.method,
         headers: options.headers,
         ca,
-        agent: false,
+        agent,
         signal: options.signal,
       },
       (res) => {
@@ -61,6 +64,8 @@ export function rawRequest(baseUrl: string, ca: string, options: RawRequestOptio
     req.on('error', (error) => {
       if (!answered) reject(error);
     });
+    // Done with the request and its answer (or failed): the kept-alive connection goes too.
+    req.once('close', () => agent.destroy());
     void writeBody(req, options.body, () => answered).catch(() => undefined);
   });
 }

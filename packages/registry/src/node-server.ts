@@ -42,13 +42,18 @@ export interface RunningServer {
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   // The Request the app saw, for the access log's token ID.
   const requests = new WeakMap<IncomingMessage, Request>();
-  const app = getRequestListener((request, env) => {
-    requests.set(env.incoming as IncomingMessage, request);
-    return options.fetch(request);
-  });
-  let listener: RequestListener = options.fastRead
-    ? withFastRead(options.fastRead, app)
-    : (req, res) => void app(req, res);
+  // The adaptor's own clean-up of unread bodies closes the socket after 500 ms; withLingeringClose does it instead.
+  const app = getRequestListener(
+    (request, env) => {
+      requests.set(env.incoming as IncomingMessage, request);
+      return options.fetch(request);
+    },
+    { autoCleanupIncoming: false },
+  );
+  let listener: RequestListener = withLingeringClose(
+    (req) => requests.get(req)?.body,
+    options.fastRead ? withFastRead(options.fastRead, app) : (req, res) => void app(req, res),
+  );
   if (options.accessLog) listener = withAccessLog(options.accessLog, (req) => readCaller(requests.get(req)), listener);
   const timeouts = timeoutOptions(options.requestTimeoutMs);
   const server = options.tls
@@ -111,6 +116,63 @@ function withFastRead(
   };
 }
 
+/** How long an answered request's unread body is still read (and dropped) before its connection closes. */
+export const LINGER_MS = 30_000;
+/** ... and how long it may pause meanwhile. nginx's `lingering_time` and `lingering_timeout` defaults. */
+export const LINGER_IDLE_MS = 5_000;
+
+/**
+ * An answer can come before the body it answers (a 413 from Content-Length, a 400 for a bad name): the client is
+ * still sending. Closing the socket then fails the client's next write, and over TLS that loses the answer it had not
+ * read yet (the client sees EPIPE, not the 413). So, as nginx does, what still comes is read and dropped — for at
+ * most `LINGER_MS`, and `LINGER_IDLE_MS` without data — and only then is the connection closed. Nothing is kept.
+ * `bodyOf` gives the body stream the app was handed, if it took one: once taken it holds the Node stream, so the
+ * rest is read through it.
+ */
+function withLingeringClose(
+  bodyOf: (req: IncomingMessage) => ReadableStream<Uint8Array> | null | undefined,
+  listener: RequestListener,
+): RequestListener {
+  return (req, res) => {
+    res.once('finish', () => {
+      if (!req.readableEnded && !req.destroyed) linger(req, bodyOf(req));
+    });
+    listener(req, res);
+  };
+}
+
+function linger(req: IncomingMessage, body: ReadableStream<Uint8Array> | null | undefined): void {
+  const close = () => {
+    done();
+    req.socket?.destroySoon();
+  };
+  const idle = setTimeout(close, LINGER_IDLE_MS);
+  const total = setTimeout(close, LINGER_MS);
+  const onData = () => idle.refresh();
+  const done = () => {
+    clearTimeout(idle);
+    clearTimeout(total);
+    req.off('data', onData);
+  };
+  req.once('close', done);
+  if (body && !body.locked) {
+    const reader = body.getReader();
+    void (async () => {
+      try {
+        while (!(await reader.read()).done) onData();
+      } catch {
+        // the client went away: nothing left to read
+      } finally {
+        done();
+      }
+    })();
+    return;
+  }
+  req.on('data', onData);
+  req.once('end', done);
+  req.resume();
+}
+
 function timeoutOptions(requestTimeoutMs: number | undefined) {
   if (requestTimeoutMs === undefined) return {};
   // Node checks for expired requests every `connectionsCheckingInterval` (30 s by default) and wants the headers
@@ -133,7 +195,8 @@ function withAccessLog(
     const bytes = countBodyBytes(res);
     res.once('close', () => {
       const aborted = !res.writableFinished;
-      const timedOut = (req.socket.errored as { code?: string } | null)?.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+      // `req.socket` is null once Node has let go of a kept-alive connection (its type does not say so).
+      const timedOut = (req.socket?.errored as { code?: string } | null)?.code === 'ERR_HTTP_REQUEST_TIMEOUT';
       const entry: AccessLogEntry = {
         time: new Date().toISOString(),
         method: req.method ?? '',
