@@ -41,9 +41,7 @@ const NOT_APPLICABLE: Record<string, Partial<Record<Row, string>>> = {
   },
   'keys inspect': { 3: 'it reads one local file: anything wrong with it is a usage error' },
   package: { 3: 'it reaches no registry; only a fault of the machine would fail it otherwise' },
-  sign: { 3: 'it reaches no registry; only a fault of the machine would fail it otherwise' },
   validate: { 3: 'it reaches no registry; only a fault of the machine would fail it otherwise' },
-  release: { 3: 'it reaches no registry; only a fault of the machine would fail it otherwise' },
   serve: {
     1: 'it validates nothing itself (its clients get the problems)',
     3: 'what stops it from starting is the caller’s to fix: the port, --data, the TLS files (exit 2)',
@@ -222,6 +220,15 @@ const CASES: Case[] = [
     args: () => ['sign', '--key', 'garbage.asc', join(dir, 'to-sign')],
     code: 'KEY_INVALID',
   },
+  {
+    command: 'sign',
+    exit: 3,
+    what: 'a --key-id with no gpg on the PATH',
+    args: () => ['sign', '--key-id', '0123456789ABCDEF', join(dir, 'to-sign')],
+    env: () => ({ PATH: join(dir, 'no-such-bin') }),
+    says: /gpg, which holds the author's keyring, is not installed/,
+    code: 'GPG_MISSING',
+  },
   // validate
   {
     command: 'validate',
@@ -267,6 +274,15 @@ const CASES: Case[] = [
     what: 'a signet.yaml that does not exist',
     args: () => ['release', '-c', 'missing.yaml'],
     says: /missing\.yaml/,
+  },
+  {
+    command: 'release',
+    exit: 3,
+    what: 'gpg_key as a key ID with no gpg on the PATH',
+    args: () => ['release', '-c', join(dir, 'release-key-id', 'signet.yaml')],
+    env: () => ({ PATH: join(dir, 'no-such-bin') }),
+    says: /gpg, which holds the author's keyring, is not installed/,
+    code: 'GPG_MISSING',
   },
   // publish
   {
@@ -504,6 +520,14 @@ beforeAll(async () => {
     binarySize: 1024,
   });
   await writeFile(seven.configPath, (await readFile(seven.configPath, 'utf8')).replace('["6.0"]', '["7.0"]'));
+  const byKeyId = await writeExampleProject(join(dir, 'release-key-id'), {
+    platforms: ['linux_amd64'],
+    binarySize: 1024,
+  });
+  await writeFile(
+    byKeyId.configPath,
+    (await readFile(byKeyId.configPath, 'utf8')).replace(/gpg_key: .*/, 'gpg_key: 0123456789ABCDEF'),
+  );
 
   ({ url: registryUrl, stop: stopServe } = await startServe('serve'));
   refusedUrl = await findClosedPort();

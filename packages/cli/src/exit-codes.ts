@@ -17,6 +17,9 @@ export const CLI_ERROR_CODES = [
   'NAMESPACE_MISSING',
   'STORE_LOCKED',
   'STORE_SCHEMA_TOO_NEW',
+  'KEY_AMBIGUOUS',
+  'GPG_MISSING',
+  'GPG_FAILED',
 ] as const;
 
 export type CliErrorCode = (typeof CLI_ERROR_CODES)[number];
@@ -34,6 +37,7 @@ export const EXIT_BY_CODE = {
   NAMESPACE_MISSING: usage,
   STORE_LOCKED: usage,
   STORE_SCHEMA_TOO_NEW: usage,
+  KEY_AMBIGUOUS: usage,
   REQUEST_INVALID: usage,
   BODY_TOO_LARGE: usage,
   INPUT_INVALID: usage,
@@ -70,6 +74,9 @@ export const EXIT_BY_CODE = {
   REGISTRY_UNREACHABLE: failure,
   REGISTRY_TIMEOUT: failure,
   RESPONSE_INVALID: failure,
+  // The machine lacks gpg, or gpg failed: nothing the command line can fix.
+  GPG_MISSING: failure,
+  GPG_FAILED: failure,
 } as const satisfies Record<ApiErrorCode | ClientErrorCode | CliErrorCode, ExitCode>;
 
 const PROBLEM_CODE_SET: ReadonlySet<string> = new Set(PROBLEM_CODES);

@@ -108,9 +108,9 @@ async function findInGpg(
   }
   if (matches.length > 1) {
     const list = matches.map((k) => `${k.fingerprint} ${JSON.stringify(k.userIds[0] ?? '')}`).join(', ');
-    throw new UsageError(
-      `${named} matches ${matches.length} secret keys in the gpg keyring (${list}); give the 40-hex fingerprint of the one to sign with.`,
+    throw new SignetError(
       'KEY_AMBIGUOUS',
+      `${named} matches ${matches.length} secret keys in the gpg keyring (${list}); give the 40-hex fingerprint of the one to sign with.`,
     );
   }
   if (!match.canSign) {
