@@ -2,7 +2,9 @@
 // 1. writes a provider project (stand-in binaries with real headers for the 13 default platforms, a fresh ed25519
 //    key, a signet.yaml) under .signet/demo, then runs `signet release` as an author would;
 // 2. starts `signet serve` (HTTPS, local CA, SQLite + files under .signet/demo/registry) and `signet publish`es;
-// 3. runs the real `terraform init` against it when terraform is on the PATH, and prints what it installed.
+// 3. runs the real `terraform init` against it when terraform is on the PATH, and prints what it installed;
+// 4. ends with the next steps to try (the commands with this run's paths and URL) and the demo's own passphrase
+//    and admin token, which are made up for it and not secrets.
 import { execFile } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -11,6 +13,8 @@ import { promisify } from 'node:util';
 
 import { main } from '@signet/cli';
 import { writeExampleProject } from '@signet/core/testing';
+
+import { quoteShell } from '../packages/cli/src/serve-banner';
 
 const root = resolve('.signet/demo');
 await rm(root, { recursive: true, force: true });
@@ -45,7 +49,7 @@ console.log(`Signet registry on ${server.url}; local CA ${server.caFile}`);
 let code: number;
 try {
   step(
-    `SIGNET_TOKEN=… signet publish dist --registry ${server.url} --namespace acme --key public.asc --ca-file registry/tls/ca.pem`,
+    `SIGNET_TOKEN=${adminToken} signet publish dist --registry ${server.url} --namespace acme --key public.asc --ca-file registry/tls/ca.pem`,
   );
   code = await main(
     [
@@ -67,7 +71,32 @@ try {
   stop.abort();
   await serving;
 }
+if (code === 0) console.log(formatNextSteps(new URL(server.url).port, server.url, server.caFile));
 process.exitCode = code;
+
+/** What to try after the demo, with this run's absolute paths and URL: every line runs as pasted. */
+function formatNextSteps(port: string, url: string, caFile: string): string {
+  const q = quoteShell;
+  const registry = `--registry ${url} --ca-file ${q(caFile)}`;
+  return `
+Next steps to try (the registry above has stopped; the first command starts it again on the same data and port):
+  # terminal 1: the registry, with the demo's admin token
+  SIGNET_ADMIN_TOKEN=${adminToken} pnpm signet serve --data ${q(join(root, 'registry'))} --port ${port}
+  # terminal 2: what terraform needs, then install the demo provider again
+  export SSL_CERT_FILE=${q(caFile)}
+  terraform -chdir=${q(join(root, 'terraform'))} init
+  # the registry's admin commands; then check the release and make it again (byte-identical on every run)
+  export SIGNET_TOKEN=${adminToken}
+  pnpm signet namespaces list ${registry}
+  pnpm signet tokens create --role read --namespace acme ${registry}
+  pnpm signet validate ${q(project.distDir)} --key ${q(project.publicKeyPath)}
+  SIGNET_GPG_PASSPHRASE=${q(project.passphrase)} pnpm signet release -c ${q(project.configPath)}
+
+The demo's own credentials, made up for it (not secrets; use your own for real releases):
+  passphrase of ${project.privateKeyPath} (SIGNET_GPG_PASSPHRASE): ${project.passphrase}
+  admin token of the demo registry (SIGNET_ADMIN_TOKEN, SIGNET_TOKEN): ${adminToken}
+`;
+}
 
 async function terraformInit(dir: string, source: string, caFile: string): Promise<number> {
   await mkdir(join(dir, 'home'), { recursive: true });
