@@ -39,7 +39,7 @@ export function formatTopHelp(entries: readonly CommandEntry[]): string {
 Commands:
 ${formatList(entries)}
 Run "signet <command> --help" or "signet help <command>" for a command's options; every command takes --json.
-Registry commands take the token from SIGNET_TOKEN, passphrases come from SIGNET_GPG_PASSPHRASE (never flags).
+"signet --version" (or -V) prints the version. Registry commands take the token from SIGNET_TOKEN, passphrases come from SIGNET_GPG_PASSPHRASE (never flags).
 Exit codes: 0 ok, 1 validation problems, 2 usage error, 3 anything else (such as an unreachable registry).
 `;
 }

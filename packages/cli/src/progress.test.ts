@@ -143,6 +143,22 @@ describe('commands on a terminal', () => {
     expect(run.stdout).toContain('\x1b[32mOK\x1b[39m: the release is complete'); // a terminal: in colour
   });
 
+  it('release shows its packaging, signing and validating lines, then the result once, on stdout', async () => {
+    const run = await runCli(['release', '-c', release.project.configPath], {
+      cwd: dir,
+      env: { SIGNET_GPG_PASSPHRASE: release.project.passphrase },
+      tty: { columns: 100 },
+    });
+    expect(run.code).toBe(0);
+    expect(screen(run.stderr)).toEqual([
+      'packaging 2/2 platforms',
+      expect.stringMatching(/^signing SHA256SUMS with key [0-9A-F]{16}…$/),
+      expect.stringMatching(/^validating 5 files \(hashing \d+(\.\d)? (B|KiB)\)…$/),
+    ]);
+    expect(run.stdout).toContain('\x1b[32mOK\x1b[39m: the release is complete');
+    expect(run.stdout).not.toContain('packaging');
+  });
+
   it('keys generate shows its generating line; a usage error is found before it starts', async () => {
     const args = ['keys', 'generate', '--name', 'Dev', '--email', 'dev@example.com', '--algorithm', 'ed25519'];
     const run = await runCli([...args, '--out', join(dir, 'gen')], { cwd: dir, tty: { columns: 100 } });

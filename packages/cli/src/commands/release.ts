@@ -11,10 +11,11 @@ import {
 
 import { optionalString, type Command, type ParsedArgs } from '../command';
 import { EXIT, UsageError } from '../context';
+import { createColors } from '../colors';
 import { createProgress } from '../progress';
 import { parseKeyIdFlag, refOfReleaseConfig, resolveSigningKey, type SigningKeyRef } from '../signing-key';
 import { formatPackageResult } from './package';
-import { formatReport } from './validate';
+import { describeValidation, formatReport } from './validate';
 
 export const release: Command = {
   summary: 'package + sign + validate, from signet.yaml',
@@ -25,6 +26,7 @@ writes SHA256SUMS, signs it and validates the result. --key or --key-id override
 A key file is unlocked with SIGNET_GPG_PASSPHRASE. A key ID or fingerprint (16 or 40 hex) is looked
 up in SIGNET_KEYRING, then in the gpg keyring, whose gpg signs (its agent asks for the passphrase,
 or it comes from SIGNET_GPG_PASSPHRASE). The signature is verified before it is written.`,
+  json: 'print what was packaged, the signature, the key (ID and where it came from), notes and the validation report',
   options: { config: { type: 'string', short: 'c' }, key: { type: 'string' }, 'key-id': { type: 'string' } },
   async run(args, context) {
     if (args.positionals.length > 0)
@@ -44,6 +46,7 @@ or it comes from SIGNET_GPG_PASSPHRASE). The signature is verified before it is 
     // Find and unlock the key first: a wrong passphrase or an unknown key ID should fail before any packaging.
     const key = await resolveSigningKey(context, ref);
     const progress = createProgress(context, args.values.json === true);
+    progress.phase('packaging');
     const packaged = await packageRelease({
       name: config.name,
       version: config.version,
@@ -51,18 +54,21 @@ or it comes from SIGNET_GPG_PASSPHRASE). The signature is verified before it is 
       inputs: config.files,
       outDir: config.outDir,
       platforms: config.platforms,
-      onProgress: (event) => progress.update('packaging', event.done, event.total),
+      onProgress: (event) => progress.count(event.done, event.total, 'platforms'),
     }).finally(() => progress.done());
     const files = async () => selectReleaseFiles(await readReleaseFiles([config.outDir]), config.name, config.version);
-    const signed = await signRelease(await files(), key.signer);
+    progress.phase('signing', `SHA256SUMS with key ${key.keyId}…`);
+    const signed = await signRelease(await files(), key.signer).finally(progress.done);
+    const released = await files();
+    if (progress.enabled) progress.phase('validating', await describeValidation(released));
     const report = await validateRelease({
-      files: await files(),
+      files: released,
       name: config.name,
       version: config.version,
       protocols: config.protocols,
       keys: [key.publicKey],
       requiredPlatforms: config.platforms,
-    });
+    }).finally(progress.done);
     return {
       json: {
         ok: report.ok,
@@ -72,7 +78,7 @@ or it comes from SIGNET_GPG_PASSPHRASE). The signature is verified before it is 
         notes,
         report,
       },
-      text: `${formatPackageResult(packaged)}  ${signed.signature.fileName}\n\n${formatReport(report)}`,
+      text: `${formatPackageResult(packaged)}  ${signed.signature.fileName}\n\n${formatReport(report, createColors(context.stdout, context.env))}`,
       exitCode: report.ok ? EXIT.ok : EXIT.problems,
     };
   },

@@ -44,6 +44,7 @@ stdout (the access log: method, path without query, status, bytes, ms, token_id;
 --quiet turns that off. Server faults go to stderr.
 --max-file-size caps one zip (default 1GiB; SHA256SUMS 1 MiB, .sig and manifest 64 KiB); --draft-quota caps the
 bytes all drafts of one namespace hold together (default 10GiB; an upload past it gets 413 QUOTA_EXCEEDED).`,
+  json: 'print one line {url, port, caFile, adminToken when just made} once listening, instead of the banner',
   options: {
     data: { type: 'string' },
     port: { type: 'string' },

@@ -15,6 +15,7 @@ SHA256SUMS file in DIR, once it verifies with the key's public half. --key is a 
 unlocked with SIGNET_GPG_PASSPHRASE (never a flag). --key-id is a key ID or fingerprint (16 or 40
 hex, optionally 0x): looked up in SIGNET_KEYRING, then in the gpg keyring (GNUPGHOME), whose gpg
 signs (--local-user, its agent and pinentry; SIGNET_GPG_PASSPHRASE, when set, is given on stdin).`,
+  json: 'print the signature written and the key (ID and where it came from) as JSON',
   options: { key: { type: 'string' }, 'key-id': { type: 'string' } },
   async run(args, context) {
     const ref = keyRefOf(optionalString(args, 'key'), optionalString(args, 'key-id'));

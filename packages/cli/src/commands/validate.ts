@@ -52,7 +52,7 @@ Without --key the signature's format is checked but not verified. Exit code 1 wh
 };
 
 /** What a validation reads, for its progress line: every zip is hashed whole (zh: and h1:). */
-async function describeValidation(files: readonly ReleaseFile[]): Promise<string> {
+export async function describeValidation(files: readonly ReleaseFile[]): Promise<string> {
   const sizes = await Promise.all(files.map(async (f) => (await stat(f.path).catch(() => undefined))?.size ?? 0));
   return `${files.length} files (hashing ${formatSize(sizes.reduce((a, b) => a + b, 0))})…`;
 }
