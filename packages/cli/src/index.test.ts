@@ -2,7 +2,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 
 import { RegistryError } from '@signet/client';
 import { decryptPrivateKey, SignetError } from '@signet/core';
@@ -12,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseExpiry } from './commands/keys-generate';
 import { UsageError } from './context';
 import { exitCodeOf } from './exit-codes';
-import { COMMAND_NAMES, loadCommand, main } from './index';
+import { COMMAND_NAMES, loadCommand } from './index';
+import { runCli } from './testing/run-cli';
 
 let dir: string;
 beforeAll(async () => {
@@ -20,24 +20,8 @@ beforeAll(async () => {
 });
 afterAll(async () => rm(dir, { recursive: true, force: true }));
 
-async function run(args: string[], env: Record<string, string> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk: Buffer, _e, callback) {
-        append(chunk.toString());
-        callback();
-      },
-    });
-  const code = await main(args, {
-    stdout: sink((s) => (stdout += s)),
-    stderr: sink((s) => (stderr += s)),
-    env: { CI: 'true', ...env },
-    cwd: dir,
-  });
-  return { code, stdout, stderr };
-}
+const run = (args: string[], env: Record<string, string> = {}) =>
+  runCli(args, { cwd: dir, env: { CI: 'true', ...env } });
 
 describe('usage errors exit 2 with a message that names the problem', () => {
   it.each([

@@ -29,28 +29,8 @@ function sink(append: (s: string) => void) {
   });
 }
 
-async function run(args: string[], env: Record<string, string> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: sink((s) => (stdout += s)),
-    stderr: sink((s) => (stderr += s)),
-    env: { CI: 'true', ...env },
-    cwd: dir,
-  });
-  return {
-    code,
-    stdout,
-    stderr,
-    json: (() => {
-      try {
-        return JSON.parse(stdout);
-      } catch {
-        return undefined;
-      }
-    })(),
-  };
-}
+const run = (args: string[], env: Record<string, string> = {}) =>
+  runCli(args, { cwd: dir, env: { CI: 'true', ...env } });
 
 /** Starts `signet serve` in-process; resolves once its --json line is out. */
 async function serve(dataDir: string, extra: string[] = [], env: Record<string, string> = {}) {

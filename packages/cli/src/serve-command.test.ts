@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from './context';
 import { main } from './index';
 import { quoteShell } from './serve-banner';
+import { runCli } from './testing/run-cli';
 
 let dir: string;
 let release: ExampleRelease;
@@ -30,17 +31,8 @@ function sink(append: (s: string) => void) {
   });
 }
 
-async function run(args: string[], env: Record<string, string> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: sink((s) => (stdout += s)),
-    stderr: sink((s) => (stderr += s)),
-    env: { CI: 'true', ...env },
-    cwd: dir,
-  });
-  return { code, stdout, stderr };
-}
+const run = (args: string[], env: Record<string, string> = {}) =>
+  runCli(args, { cwd: dir, env: { CI: 'true', ...env } });
 
 /** Starts `signet serve` with its human banner; resolves with the banner once it is complete. */
 async function serveBanner(dataDir: string, env: Record<string, string> = {}) {

@@ -5,14 +5,13 @@ import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 
 import { generateKey, parseReleaseConfig, verifyShasumsSignature } from '@signet/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { parseGpgSecretKeys, summarizeGpgStderr } from './gpg';
-import { main } from './index';
 import { refOfReleaseConfig } from './signing-key';
+import { runCli } from './testing/run-cli';
 
 const HAS_GPG = spawnSync('gpg', ['--version'], { stdio: 'ignore' }).status === 0;
 if (!HAS_GPG) console.warn('\n*** SKIPPED: gpg is not on the PATH; the gpg keyring tests did not run. ***\n');
@@ -28,26 +27,8 @@ let gnupgHome: string;
 let dist: string;
 const gpgKeys: Record<'plain' | 'locked' | 'weak', string> = { plain: '', locked: '', weak: '' };
 
-function sink(append: (s: string) => void): Writable {
-  return new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      append(chunk.toString());
-      callback();
-    },
-  });
-}
-
-async function run(args: string[], env: Record<string, string> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: sink((s) => (stdout += s)),
-    stderr: sink((s) => (stderr += s)),
-    env: { CI: 'true', PATH: process.env.PATH ?? '', GNUPGHOME: gnupgHome, ...env },
-    cwd: work,
-  });
-  return { code, stdout, stderr };
-}
+const run = (args: string[], env: Record<string, string> = {}) =>
+  runCli(args, { cwd: work, env: { CI: 'true', PATH: process.env.PATH ?? '', GNUPGHOME: gnupgHome, ...env } });
 
 /** gpg in the test's own GNUPGHOME; returns the fingerprint of the key it made. */
 function makeGpgKey(uid: string, algorithm: string, passphrase: string): string {
