@@ -217,6 +217,8 @@ async function startSignet(dataDir: string, token: string): Promise<Signet> {
     '--max-file-size',
     '2GiB',
     '--json',
+    // nginx runs with `access_log off`; so does Signet, so that both do the same work per request.
+    '--quiet',
   ];
   const child = spawn(process.execPath, [...CLI_NODE_FLAGS, bundle, ...args], {
     env: { ...process.env, SIGNET_ADMIN_TOKEN: token },
