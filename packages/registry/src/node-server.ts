@@ -134,6 +134,11 @@ function withLingeringClose(
   listener: RequestListener,
 ): RequestListener {
   return (req, res) => {
+    // Only a request that has a body can leave one unread (the hot reads have none: no listener, no timer for them).
+    if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
+      listener(req, res);
+      return;
+    }
     res.once('finish', () => {
       if (!req.readableEnded && !req.destroyed) linger(req, bodyOf(req));
     });
