@@ -120,14 +120,17 @@ describe('the key-ID path when gpg is missing or fails', GPG_TIMEOUT, () => {
     expect(result.stderr).toContain('gpg --export-secret-keys --armor 3AA5C34371567BD2 > private.asc');
   });
 
-  it.skipIf(!HAS_GPG)("summarizes gpg's own error when gpg fails (exit 3)", async () => {
-    const result = await run(['sign', '--key-id', '3AA5C34371567BD2', 'dist'], { GNUPGHOME: join(work, 'nowhere') });
-    expect(result.code).toBe(3);
-    expect(result.stderr).toMatch(
-      /^signet: gpg could not list the secret keys for 3AA5C34371567BD2 \(exit 2\): ".*directory does not exist/,
-    );
-    expect(result.stderr).not.toContain('[GNUPG:]');
-  });
+  it.skipIf(!HAS_GPG)(
+    `summarizes gpg's own error when gpg fails (exit 3)${HAS_GPG ? '' : ' — SKIPPED: gpg is not on the PATH'}`,
+    async () => {
+      const result = await run(['sign', '--key-id', '3AA5C34371567BD2', 'dist'], { GNUPGHOME: join(work, 'nowhere') });
+      expect(result.code).toBe(3);
+      expect(result.stderr).toMatch(
+        /^signet: gpg could not list the secret keys for 3AA5C34371567BD2 \(exit 2\): ".*directory does not exist/,
+      );
+      expect(result.stderr).not.toContain('[GNUPG:]');
+    },
+  );
 
   it("keeps only gpg's last distinct message lines, without status lines", () => {
     const stderr =
