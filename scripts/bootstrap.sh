@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 
 PNPM_VERSION=10.34.8
 # gpg: cross-checks signatures; zip/unzip: the benchmark baseline and zip fixtures; golang-go: the Action's
-# Go build path (standard library only).
-APT_PACKAGES=(gnupg zip unzip golang-go)
+# Go build path (standard library only); chromium: the desktop renderer's end-to-end tests (playwright-core drives it).
+APT_PACKAGES=(gnupg zip unzip golang-go chromium)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
