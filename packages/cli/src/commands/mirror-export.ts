@@ -1,15 +1,8 @@
-import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 import { API_SCHEMAS, type RegistryClient } from '@signet/client';
-import {
-  exportMirror,
-  openFsBlobStore,
-  openSqliteMetadataStore,
-  storeMirrorSource,
-  StoreLockedError,
-  type MirrorSource,
-} from '@signet/registry';
+import { exportMirror, storeMirrorSource, StoreLockedError, type MirrorSource } from '@signet/registry';
+import { LocalRegistryDataMissingError, openLocalRegistryData } from '@signet/registry/local';
 
 import { optionalString, requireString, stringList, type Command } from '../command';
 import { EXIT, UsageError } from '../context';
@@ -67,14 +60,14 @@ ${REGISTRY_USAGE}`,
       if (data !== undefined) {
         host = optionalString(args, 'host') ?? 'localhost:8443';
         const dataDir = resolve(context.cwd, data);
-        // Opening the store would make an empty one: a mistyped --data would export nothing and say it went well.
-        if (!(await stat(join(dataDir, 'signet.db')).catch(() => undefined))?.isFile()) {
-          throw new UsageError(
-            `--data ${JSON.stringify(data)} holds no \`signet serve\` data (no signet.db in ${dataDir}); give the --data folder of a signet serve.`,
-            'INPUT_INVALID',
-          );
-        }
-        const metadata = await openSqliteMetadataStore({ path: join(dataDir, 'signet.db') }).catch((error: unknown) => {
+        // Refused without signet.db: a mistyped --data would otherwise export nothing and say it went well.
+        const store = await openLocalRegistryData(dataDir).catch((error: unknown) => {
+          if (error instanceof LocalRegistryDataMissingError) {
+            throw new UsageError(
+              `--data ${JSON.stringify(data)} holds no \`signet serve\` data (no signet.db in ${dataDir}); give the --data folder of a signet serve.`,
+              'INPUT_INVALID',
+            );
+          }
           if (error instanceof StoreLockedError) {
             throw new UsageError(
               `${dataDir} is in use by a running \`signet serve\`: stop it, or export from it with --registry.`,
@@ -84,10 +77,10 @@ ${REGISTRY_USAGE}`,
           throw error;
         });
         try {
-          const source = storeMirrorSource(metadata, await openFsBlobStore({ dataDir }));
+          const source = storeMirrorSource(store.metadata, store.blobs);
           result = await exportMirror({ source: filter(source), outDir, host, onProgress: progress });
         } finally {
-          await metadata.close();
+          await store.close();
         }
       } else {
         const client = await connectRegistry(args, context);

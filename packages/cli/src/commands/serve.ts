@@ -1,29 +1,23 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 
 import {
-  createRegistryApp,
-  createTokenId,
-  createTokenSecret,
   DEFAULT_DRAFT_QUOTA_BYTES,
   DEFAULT_MAX_FILE_BYTES,
-  ensureLocalTls,
   formatAccessLogLine,
-  hashTokenSecret,
-  openFsBlobStore,
-  openSqliteMetadataStore,
-  startServer,
   StoreLockedError,
-  type MetadataStore,
-  type RunningServer,
-  type StartServerOptions,
 } from '@signet/registry';
+import {
+  LocalRegistryListenError,
+  openLocalRegistry,
+  type LocalRegistry,
+  type LocalRegistryOptions,
+} from '@signet/registry/local';
 
 import { optionalString, type Command } from '../command';
 import { EXIT, UsageError, type CliContext } from '../context';
 import { parseSizeFlag } from '../sizes';
-import { formatServeBanner, type BannerProvider } from '../serve-banner';
+import { formatServeBanner } from '../serve-banner';
 
 export const serve: Command = {
   summary: 'run the registry (HTTPS, embedded storage) and print the tofu/terraform config to use',
@@ -77,170 +71,90 @@ bytes all drafts of one namespace hold together (default 10GiB; an upload past i
     }
     const plain = args.values['no-tls'] === true;
     if (plain && certFile !== undefined) throw new UsageError('--no-tls and --tls-cert/--tls-key exclude each other.');
-    await mkdir(dataDir, { recursive: true, mode: 0o700 });
-
-    let metadata: MetadataStore;
+    const tls = plain
+      ? ('none' as const)
+      : certFile !== undefined && keyFile !== undefined
+        ? {
+            cert: await readInput(context, certFile, '--tls-cert'),
+            key: await readInput(context, keyFile, '--tls-key'),
+          }
+        : ('local' as const);
+    const adminToken = context.env.SIGNET_ADMIN_TOKEN || undefined;
+    const registry = await start({
+      dataDir,
+      host,
+      port,
+      tls,
+      adminToken,
+      maxFileBytes,
+      draftQuotaBytes,
+      accessLog: args.values.quiet === true ? undefined : (entry) => context.stdout.write(formatAccessLogLine(entry)),
+      onError: (error, request) =>
+        context.stderr.write(
+          `signet serve: ${request.method} ${new URL(request.url).pathname} failed: ${String((error as Error).stack ?? error)}\n`,
+        ),
+    });
     try {
-      metadata = await openSqliteMetadataStore({ path: join(dataDir, 'signet.db') });
-    } catch (error) {
-      if (error instanceof StoreLockedError) {
-        throw new UsageError(`${error.message} Is another \`signet serve\` using ${dataDir}?`, error.code);
+      // The admin token is made only once the server listens, and printed right away: a start that fails before
+      // (a busy port, a bad certificate) leaves no admin token behind that nobody saw.
+      const generatedAdmin = registry.adminToken ?? undefined;
+      const caFile = registry.caFile ?? undefined;
+      const { url } = registry;
+      if (args.values.json === true) {
+        context.stdout.write(
+          `${JSON.stringify({ url, port: registry.port, dataDir, caFile, ...(generatedAdmin ? { adminToken: generatedAdmin } : {}) })}\n`,
+        );
+      } else {
+        const { providers, privateNamespaces } = await registry.listPublishedProviders();
+        context.stdout.write(
+          formatServeBanner({
+            url,
+            host: registry.host,
+            dataDir,
+            caFile,
+            generatedAdmin,
+            adminFromEnv: adminToken !== undefined,
+            providers,
+            privateNamespaces,
+          }),
+        );
       }
-      throw error;
-    }
-    try {
-      const blobs = await openFsBlobStore({ dataDir });
-      const tls = plain
-        ? undefined
-        : certFile !== undefined && keyFile !== undefined
-          ? {
-              cert: await readInput(context, certFile, '--tls-cert'),
-              key: await readInput(context, keyFile, '--tls-key'),
-              caPath: undefined,
-            }
-          : await ensureLocalTls(join(dataDir, 'tls'));
-      const adminToken = context.env.SIGNET_ADMIN_TOKEN || undefined;
-      const app = createRegistryApp({
-        metadata,
-        blobs,
-        adminToken,
-        maxFileBytes,
-        draftQuotaBytes,
-        urlSigningSecret: await urlSigningSecret(dataDir),
-        onError: (error, request) =>
-          context.stderr.write(
-            `signet serve: ${request.method} ${new URL(request.url).pathname} failed: ${String((error as Error).stack ?? error)}\n`,
-          ),
-      });
-      const server = await listen({
-        fetch: app.fetch,
-        fastRead: app.fastRead,
-        accessLog: args.values.quiet === true ? undefined : (entry) => context.stdout.write(formatAccessLogLine(entry)),
-        host,
-        port,
-        tls: tls && { cert: tls.cert, key: tls.key },
-      });
-      try {
-        // Made only now that the server listens, and printed right away: a start that fails before this point
-        // (a busy port, a bad certificate) leaves no admin token behind that nobody saw.
-        const generatedAdmin = adminToken === undefined ? await ensureAdminToken(metadata) : undefined;
-        const shown = formatHost(host, server.port);
-        const url = `${tls ? 'https' : 'http'}://${shown}`;
-        if (args.values.json === true) {
-          context.stdout.write(
-            `${JSON.stringify({ url, port: server.port, dataDir, caFile: tls?.caPath, ...(generatedAdmin ? { adminToken: generatedAdmin } : {}) })}\n`,
-          );
-        } else {
-          const { providers, privateNamespaces } = await listServedProviders(metadata);
-          context.stdout.write(
-            formatServeBanner({
-              url,
-              host: shown,
-              dataDir,
-              caFile: tls?.caPath,
-              generatedAdmin,
-              adminFromEnv: adminToken !== undefined,
-              providers,
-              privateNamespaces,
-            }),
-          );
-        }
-        await waitForStop(context);
-      } finally {
-        await server.close();
-      }
-      return { json: undefined, text: '', exitCode: EXIT.ok };
+      await waitForStop(context);
     } finally {
-      await metadata.close();
+      await registry.close();
     }
+    return { json: undefined, text: '', exitCode: EXIT.ok };
   },
 };
 
-/** Makes the admin token on first start (none stored yet); afterwards the stored one keeps working. */
-async function ensureAdminToken(metadata: MetadataStore): Promise<string | undefined> {
-  const tokens = await metadata.listTokens();
-  if (tokens.some((t) => t.role === 'admin' && t.revokedAt === undefined)) return undefined;
-  const secret = createTokenSecret();
-  await metadata.createToken({
-    id: createTokenId(),
-    name: 'admin (made by signet serve on first start)',
-    role: 'admin',
-    namespaces: [],
-    secretHash: hashTokenSecret(secret),
-  });
-  return secret;
-}
-
 /**
- * Starts listening; the listen errors a caller causes (a busy port, a privileged one, an address that is not this
- * machine's) become usage errors that name the flag to change.
+ * Starts the registry; what a caller causes (the folder in use, a busy port, a privileged one, an address that is
+ * not this machine's) becomes a usage error that names the flag to change.
  */
-async function listen(options: StartServerOptions): Promise<RunningServer> {
+async function start(options: LocalRegistryOptions & { host: string; port: number }): Promise<LocalRegistry> {
+  const { dataDir, host, port } = options;
   try {
-    return await startServer(options);
+    return await openLocalRegistry(options);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const where = `${options.host}:${options.port}`;
-    if (code === 'EADDRINUSE') {
+    if (error instanceof StoreLockedError) {
+      throw new UsageError(`${error.message} Is another \`signet serve\` using ${dataDir}?`, error.code);
+    }
+    if (!(error instanceof LocalRegistryListenError)) throw error;
+    const where = `${host}:${port}`;
+    if (error.code === 'PORT_IN_USE') {
       throw new UsageError(
         `Cannot listen on ${where}: the port is in use (another signet serve?). Choose another with --port N, or --port 0 for any free one.`,
       );
     }
-    if (code === 'EACCES') {
+    if (error.code === 'PORT_PRIVILEGED') {
       throw new UsageError(
         `Cannot listen on ${where}: ports below 1024 need privileges. Use --port N with N from 1024 (e.g. 8443), or --port 0 for any free one.`,
       );
     }
-    if (code === 'EADDRNOTAVAIL') {
-      throw new UsageError(
-        `Cannot listen on ${where}: ${JSON.stringify(options.host)} is not an address of this machine. Use --host 127.0.0.1 (this machine only) or --host 0.0.0.0 (every interface).`,
-      );
-    }
-    throw error;
+    throw new UsageError(
+      `Cannot listen on ${where}: ${JSON.stringify(host)} is not an address of this machine. Use --host 127.0.0.1 (this machine only) or --host 0.0.0.0 (every interface).`,
+    );
   }
-}
-
-/** The providers with a published version, and the private namespaces: what the banner's snippets name. */
-async function listServedProviders(
-  metadata: MetadataStore,
-): Promise<{ providers: BannerProvider[]; privateNamespaces: string[] }> {
-  const namespaces = await metadata.listNamespaces();
-  const providers: BannerProvider[] = [];
-  for (const ns of namespaces) {
-    for (const provider of await metadata.listProviders(ns.name)) {
-      const versions = await metadata.listVersions(ns.name, provider.type);
-      if (!versions.some((v) => v.state === 'published' && !v.yanked)) continue;
-      providers.push({ namespace: ns.name, type: provider.type, private: ns.visibility === 'private' });
-    }
-  }
-  return {
-    providers,
-    privateNamespaces: namespaces.filter((ns) => ns.visibility === 'private').map((ns) => ns.name),
-  };
-}
-
-/** The HMAC key of signed file URLs: kept in DATA so links stay valid across restarts. */
-async function urlSigningSecret(dataDir: string): Promise<Uint8Array> {
-  const path = join(dataDir, 'url-signing.key');
-  try {
-    const existing = await readFile(path);
-    if (existing.length >= 32) return existing;
-  } catch {
-    // first start
-  }
-  const secret = randomBytes(32);
-  await writeFile(path, secret, { mode: 0o600 });
-  return secret;
-}
-
-function formatHost(host: string, port: number): string {
-  // The local certificate names localhost; 127.0.0.1 and the wildcard addresses are reached as localhost.
-  const name = ['127.0.0.1', '0.0.0.0', '::', '::1', 'localhost'].includes(host)
-    ? 'localhost'
-    : host.includes(':')
-      ? `[${host}]`
-      : host;
-  return port === 443 ? name : `${name}:${port}`;
 }
 
 function parsePort(value: string): number {
