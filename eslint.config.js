@@ -34,6 +34,23 @@ export default tseslint.config(
     },
   },
   {
+    // Only the desktop's main process and preload may import Electron (design.md §5.4): the services also
+    // run in browser mode, the renderer is a web page, and a plain Node `require('electron')` downloads.
+    files: ['desktop/**/*.{ts,tsx,mts,cts,js,mjs}'],
+    ignores: ['desktop/src/main/**', 'desktop/src/preload/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'Only desktop/src/main and desktop/src/preload may import electron.' }],
+          patterns: [
+            { group: ['electron/*'], message: 'Only desktop/src/main and desktop/src/preload may import electron.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },
