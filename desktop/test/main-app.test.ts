@@ -163,8 +163,8 @@ describe('main once ready', () => {
 
   it('refuses every permission request and check', () => {
     const { setPermissionRequestHandler, setPermissionCheckHandler } = electron.session.defaultSession;
-    const request = setPermissionRequestHandler.mock.calls[0]?.[0] as any;
-    const check = setPermissionCheckHandler.mock.calls[0]?.[0] as any;
+    const request = setPermissionRequestHandler.mock.calls[0]?.[0];
+    const check = setPermissionCheckHandler.mock.calls[0]?.[0];
     for (const permission of ['media', 'notifications', 'clipboard-read', 'geolocation', 'openExternal']) {
       const callback = vi.fn();
       request(mainWindow().webContents, permission, callback, {});
