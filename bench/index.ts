@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 const BENCHES = {
   package: ['runs', 'binary', 'parallel'],
   registry: ['duration', 'connections', 'zip-mib', 'upload-mib', 'download-runs'],
+  desktop: ['runs', 'binary', 'upload-mib'],
 } as const;
 type Bench = keyof typeof BENCHES;
 
