@@ -58,9 +58,16 @@ export function startApp(electron: ElectronMain, paths: AppPaths): void {
     if (window.isMinimized()) window.restore();
     window.focus();
   });
-  app.on('window-all-closed', () => {
-    services.stop();
-    app.quit();
+  app.on('window-all-closed', () => app.quit());
+  // Let the services host close the local registry's store before the app goes.
+  let servicesStopped = false;
+  app.on('will-quit', (event) => {
+    if (servicesStopped) return;
+    event.preventDefault();
+    void services.stop().finally(() => {
+      servicesStopped = true;
+      app.quit();
+    });
   });
   app.on('activate', () => {
     if (window === null && app.isReady()) openWindow();

@@ -1,7 +1,7 @@
 // Main's handle on the services host (a utilityProcess running services-host.ts): `call` sends a parsed
 // channel input and resolves with the host's envelope; the host's vault requests are answered from main's
 // safeStorage vault. If the host dies, the calls in flight get an INTERNAL envelope and the next call starts
-// a fresh host.
+// a fresh host. `stop` lets the host close the local registry's store before it exits.
 import type { Channel, Result } from '../shared/api';
 import type { SecretVault } from '../services/secret-vault';
 import { answerVaultRequest } from './secret-vault-bridge';
@@ -24,7 +24,8 @@ export interface ServicesClientOptions {
 
 export interface ServicesClient {
   call(channel: Channel, input: unknown): Promise<Result<unknown>>;
-  stop(): void;
+  /** Asks the host to close the services and exit; kills it after `graceMs`. Resolves once it is gone. */
+  stop(graceMs?: number): Promise<void>;
 }
 
 /** Creates the client; the host starts on the first call. */
@@ -72,10 +73,18 @@ export function createServicesClient(options: ServicesClientOptions): ServicesCl
       child.postMessage({ kind: 'call', id, channel, input });
       return result;
     },
-    stop() {
+    stop(graceMs = 5000) {
       const child = host;
       host = null;
-      child?.kill();
+      if (child === null) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(() => child.kill(), graceMs);
+        child.on('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.postMessage({ kind: 'stop' });
+      });
     },
   };
 }

@@ -12,14 +12,16 @@ export interface ParentPort {
   on(event: 'message', listener: (event: { data: unknown }) => void): unknown;
 }
 
-/** Starts the services: returns the one function that answers a channel's input with an envelope. */
-export type StartServices = (options: {
-  dataDir: string;
-  vault: SecretVault;
-}) => Promise<(channel: Channel, input: unknown) => Promise<Result<unknown>>>;
+/** Running services: the one function that answers a channel's input with an envelope, and their close. */
+export interface HostedServices {
+  dispatch(channel: Channel, input: unknown): Promise<Result<unknown>>;
+  close(): Promise<void>;
+}
 
-/** Runs the host on `port` until the process ends. */
-export function runServicesHost(port: ParentPort, startServices: StartServices): void {
+export type StartServices = (options: { dataDir: string; vault: SecretVault }) => Promise<HostedServices>;
+
+/** Runs the host on `port`; `exit` ends the process once `stop` has closed the services. */
+export function runServicesHost(port: ParentPort, startServices: StartServices, exit: () => void): void {
   const proxy = createVaultProxy((request) => port.postMessage(request));
   let services: ReturnType<StartServices> | null = null;
 
@@ -27,7 +29,7 @@ export function runServicesHost(port: ParentPort, startServices: StartServices):
     let result: Result<unknown>;
     try {
       if (services === null) throw new Error('the services host was not initialised');
-      result = await (await services)(channel, input);
+      result = await (await services).dispatch(channel, input);
     } catch (error) {
       const message = error instanceof Error ? error.message : 'unknown error';
       result = {
@@ -36,6 +38,15 @@ export function runServicesHost(port: ParentPort, startServices: StartServices):
       };
     }
     port.postMessage({ kind: 'result', id, result });
+  };
+
+  const stop = async (): Promise<void> => {
+    try {
+      await (await services)?.close();
+    } catch (error) {
+      console.error(`Signet services did not close cleanly: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    exit();
   };
 
   port.on('message', ({ data }) => {
@@ -47,5 +58,6 @@ export function runServicesHost(port: ParentPort, startServices: StartServices):
       });
     } else if (data.kind === 'call') void answer(data.id, data.channel, data.input);
     else if (data.kind === 'vault-answer') proxy.receive(data);
+    else if (data.kind === 'stop') void stop();
   });
 }

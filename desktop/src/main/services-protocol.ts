@@ -1,6 +1,7 @@
 // The messages between main and the services host (a utilityProcess). Main sends `init` once, then `call`s;
 // the host answers each call with a `result`. The host has no safeStorage (it is main-only), so it asks main to
 // seal and unseal secrets with `vault` requests, which main answers with `vault-answer`. Bytes cross as base64.
+// `stop` asks the host to close the services (folder watchers, the local registry's store) and exit.
 import type { ApiErrorCode, Channel, Result } from '../shared/api';
 
 export type VaultOperation = 'status' | 'encrypt' | 'decrypt';
@@ -8,6 +9,7 @@ export type VaultOperation = 'status' | 'encrypt' | 'decrypt';
 /** Main → host. */
 export type ToHostMessage =
   | { kind: 'init'; dataDir: string }
+  | { kind: 'stop' }
   | { kind: 'call'; id: number; channel: Channel; input: unknown }
   | { kind: 'vault-answer'; id: number; ok: true; value: unknown }
   | { kind: 'vault-answer'; id: number; ok: false; code: ApiErrorCode; message: string };
@@ -25,6 +27,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 export function isToHostMessage(value: unknown): value is ToHostMessage {
   if (!isRecord(value)) return false;
   if (value.kind === 'init') return typeof value.dataDir === 'string';
+  if (value.kind === 'stop') return true;
   if (value.kind === 'call') return typeof value.id === 'number' && typeof value.channel === 'string';
   if (value.kind === 'vault-answer') return typeof value.id === 'number' && typeof value.ok === 'boolean';
   return false;
