@@ -53,8 +53,6 @@ export function KeyRow({ keyView: key, onChanged }: KeyRowProps) {
       </td>
       <td>
         <code className="key-id">{key.keyId}</code>
-      </td>
-      <td>
         <code className="fingerprint">
           {groups.slice(0, 5).join(' ')}
           <br />
@@ -62,9 +60,15 @@ export function KeyRow({ keyView: key, onChanged }: KeyRowProps) {
         </code>
         <CopyButton text={groups.join('')} label="Copy fingerprint" className="copy-under" />
       </td>
-      <td>{key.algorithm}</td>
-      <td>{formatDate(key.created)}</td>
-      <td>{formatDate(key.expires)}</td>
+      <td className="nowrap">
+        <div>{key.algorithm}</div>
+        <div>
+          <span className="muted">Created</span> {formatDate(key.created)}
+        </div>
+        <div>
+          <span className="muted">Expires</span> {formatDate(key.expires)}
+        </div>
+      </td>
       <td>
         <span className={BADGE_CLASS[key.badge]}>{key.badge}</span>
         {key.reason === null ? null : <p className="reason">{key.reason}</p>}

@@ -52,11 +52,8 @@ export function KeysArea() {
           <thead>
             <tr>
               <th scope="col">Name</th>
-              <th scope="col">Key ID</th>
-              <th scope="col">Fingerprint</th>
-              <th scope="col">Algorithm</th>
-              <th scope="col">Created</th>
-              <th scope="col">Expires</th>
+              <th scope="col">Key ID and fingerprint</th>
+              <th scope="col">Algorithm and validity</th>
               <th scope="col">Status</th>
               <th scope="col">Actions</th>
             </tr>
@@ -67,7 +64,7 @@ export function KeysArea() {
             ))}
             {keys !== null && keys.length === 0 ? (
               <tr>
-                <td colSpan={8} className="empty">
+                <td colSpan={5} className="empty">
                   No keys yet. Generate one, or import an existing key.
                 </td>
               </tr>

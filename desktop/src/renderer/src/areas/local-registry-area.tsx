@@ -64,7 +64,10 @@ export function LocalRegistryArea() {
       />
       <section className="panel" aria-labelledby="local-server-heading">
         <h2 id="local-server-heading">Server</h2>
-        <form className="inline-form" onSubmit={(event) => void runToggle(event)}>
+        <form
+          className={running ? 'inline-form inline-form-bare' : 'inline-form'}
+          onSubmit={(event) => void runToggle(event)}
+        >
           {running ? null : (
             <TextField
               label="Port"

@@ -1,11 +1,18 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { ConnectionTest, RegistryView } from '../../../shared/api';
+import type { ConnectionProblem, ConnectionTest, RegistryView } from '../../../shared/api';
 import { call } from '../api';
 import { AreaHeader } from '../components/area-header';
 import { ErrorAlert } from '../components/error-alert';
 import { Notice } from '../components/notice';
 import { useAction } from '../use-action';
 import { AddRegistryDialog } from './add-registry-dialog';
+
+const PROBLEM_LABEL: Record<ConnectionProblem, string> = {
+  unreachable: 'Unreachable',
+  tls: 'TLS',
+  token: 'Token rights',
+  'not-a-registry': 'Not a registry',
+};
 
 function tokenLine(registry: RegistryView): string {
   if (registry.builtIn) return 'Built in: the admin token of this machine';
@@ -69,7 +76,7 @@ function RegistryRow({ registry, onRemoved }: { registry: RegistryView; onRemove
           {test.busy ? 'Testing…' : null}
           {result === null ? null : (
             <span className={result.ok ? 'test-ok' : 'test-bad'}>
-              {result.ok ? 'OK: ' : `${result.problem ?? 'Problem'}: `}
+              {result.ok ? 'OK: ' : `${result.problem === null ? 'Problem' : PROBLEM_LABEL[result.problem]}: `}
               {result.message}
             </span>
           )}

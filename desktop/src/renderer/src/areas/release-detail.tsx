@@ -116,39 +116,35 @@ export function ReleaseDetail({ releaseId, initial, onBack, onRemoved }: Release
         </div>
       </dl>
 
-      <div className="steps" role="group" aria-label="Steps">
-        <button
-          type="button"
-          onClick={() => void runStep('releasesPackage')}
-          disabled={!isDraft || running || release.inputFolder === null}
-        >
-          Package
-        </button>
-        <button
-          type="button"
-          onClick={() => setDialog('sign')}
-          disabled={!isDraft || running || release.keyId === null}
-        >
-          Sign
-        </button>
-        <button
-          type="button"
-          className="button-primary"
-          onClick={() => void runStep('releasesPublish')}
-          disabled={!isDraft || running || !release.publishable}
-        >
-          Publish
-        </button>
-        {isDraft ? (
+      {isDraft ? (
+        <div className="steps" role="group" aria-label="Steps">
+          <button
+            type="button"
+            onClick={() => void runStep('releasesPackage')}
+            disabled={running || release.inputFolder === null}
+          >
+            Package
+          </button>
+          <button type="button" onClick={() => setDialog('sign')} disabled={running || release.keyId === null}>
+            Sign
+          </button>
+          <button
+            type="button"
+            className="button-primary"
+            onClick={() => void runStep('releasesPublish')}
+            disabled={running || !release.publishable}
+          >
+            Publish
+          </button>
           <button type="button" className="button-quiet" onClick={() => setDialog('remove')} disabled={running}>
             Remove release
           </button>
-        ) : null}
-        <span className="muted steps-hint">
-          {isDraft && !release.publishable ? 'Publish waits until no error is listed in Problems.' : ''}
-          {isDraft && release.keyId === null ? ' Sign needs a signing key on the release.' : ''}
-        </span>
-      </div>
+          <span className="muted steps-hint">
+            {release.publishable ? '' : 'Publish waits until no error is listed in Problems.'}
+            {release.keyId === null ? ' Sign needs a signing key on the release.' : ''}
+          </span>
+        </div>
+      ) : null}
       <TaskProgress task={release.task} />
       <ErrorAlert error={step.error ?? taskError ?? pollError} />
 

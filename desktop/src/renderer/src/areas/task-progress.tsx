@@ -27,27 +27,14 @@ function PackageProgress({ task }: { task: ReleaseTask }) {
         </div>
       ) : null}
       {total === 0 ? null : (
-        <table className="table platforms-table">
-          <caption className="visually-hidden">Platforms</caption>
-          <thead>
-            <tr>
-              <th scope="col">Platform</th>
-              <th scope="col">State</th>
-            </tr>
-          </thead>
-          <tbody>
-            {task.platforms.map((platform) => (
-              <tr key={platform.platform}>
-                <td>
-                  <code>{platform.platform}</code>
-                </td>
-                <td>
-                  <span className={`state state-${platform.state}`}>{STATE_LABEL[platform.state]}</span>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <ul className="platform-list" aria-label="Platforms">
+          {task.platforms.map((platform) => (
+            <li key={platform.platform} className={`platform state-${platform.state}`}>
+              <code>{platform.platform}</code>
+              <span className="state">{STATE_LABEL[platform.state]}</span>
+            </li>
+          ))}
+        </ul>
       )}
     </>
   );
