@@ -60,7 +60,12 @@ export interface AppPage {
 
 /** Opens the app's URL in a fresh context (1280×800) and records its /api/* responses. */
 export async function openApp(browser: Browser, app: BrowserModeApp): Promise<AppPage> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: false });
+  // The clipboard permissions a user's browser grants a focused page on a click, so Copy buttons can be checked.
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 800 },
+    acceptDownloads: false,
+    permissions: ['clipboard-read', 'clipboard-write'],
+  });
   context.setDefaultTimeout(30_000);
   const page = await context.newPage();
   const responses: RecordedResponse[] = [];
