@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { DEFAULT_PLATFORMS, decryptPrivateKey, generateKey, packageRelease, signRelease } from '@signet/core';
+import { DEFAULT_PLATFORMS, decryptPrivateKey, generateKey } from '@signet/core';
+import { packageRelease, signRelease } from '@signet/core/node';
 
 const NAME = 'hello';
 const VERSION = '1.0.0';

@@ -22,14 +22,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 
-import {
-  decryptPrivateKey,
-  inspectKey,
-  packageRelease,
-  readReleaseFiles,
-  signRelease,
-  type ReleaseFile,
-} from '@signet/core';
+import { decryptPrivateKey, inspectKey } from '@signet/core';
+import { packageRelease, readReleaseFiles, signRelease, type ReleaseFile } from '@signet/core/node';
 import { createFakeExecutable, writeExampleProject } from '@signet/core/testing';
 
 import { buildCli, CLI_NODE_FLAGS } from '../scripts/build-cli';

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 
 import * as core from '@actions/core';
 import * as github from '@actions/github';
-import { sha256File, type ReleaseFile } from '@signet/core';
+import { sha256File, type ReleaseFile } from '@signet/core/node';
 
 import type { ActionInputs } from './inputs';
 

@@ -4,19 +4,15 @@ import { join, relative, resolve } from 'node:path';
 import * as core from '@actions/core';
 import * as glob from '@actions/glob';
 import { createRegistryClient, publishRelease, type RegistryClient } from '@signet/client';
+import { decryptPrivateKey, inspectKey, isSignetError, parseManifest, type KeyInfo } from '@signet/core';
 import {
-  decryptPrivateKey,
-  inspectKey,
-  isSignetError,
   packageRelease,
-  parseManifest,
   readReleaseFiles,
   selectReleaseFiles,
   signRelease,
   validateRelease,
-  type KeyInfo,
   type ReleaseReport,
-} from '@signet/core';
+} from '@signet/core/node';
 
 import { buildGo, goVersion } from './build-go';
 import { publishGithubRelease } from './github-release';

@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
 
 import * as core from '@actions/core';
-import { sha256File, type KeyInfo, type ReleaseFile, type ReleaseReport } from '@signet/core';
+import type { KeyInfo } from '@signet/core';
+import { sha256File, type ReleaseFile, type ReleaseReport } from '@signet/core/node';
 
 import type { ActionInputs } from './inputs';
 

@@ -6,7 +6,8 @@ import { copyFile, cp, mkdir, mkdtemp, readFile, rename, rm, unlink, writeFile }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { inspectKey, parseManifest, readReleaseFiles } from '@signet/core';
+import { inspectKey, parseManifest } from '@signet/core';
+import { readReleaseFiles } from '@signet/core/node';
 import { createFakeExecutable, writeExampleProject, type ExampleProject } from '@signet/core/testing';
 import { openTestRegistry, type TestRegistry } from '@signet/registry/testing';
 import * as openpgp from 'openpgp';

@@ -6,7 +6,8 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { generateKey, parseReleaseConfig, verifyShasumsSignature } from '@signet/core';
+import { generateKey, verifyShasumsSignature } from '@signet/core';
+import { parseReleaseConfig } from '@signet/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { parseGpgSecretKeys, summarizeGpgStderr } from './gpg';

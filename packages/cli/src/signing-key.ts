@@ -1,15 +1,7 @@
 import { stat } from 'node:fs/promises';
 
-import {
-  formatKeyId,
-  inspectKey,
-  isSignetError,
-  parseKeyId,
-  readKey,
-  SignetError,
-  type ReleaseConfig,
-  type ShasumsSigner,
-} from '@signet/core';
+import { formatKeyId, inspectKey, isSignetError, readKey, SignetError } from '@signet/core';
+import { parseKeyId, type ReleaseConfig, type ShasumsSigner } from '@signet/core/node';
 import type { CliContext } from './context';
 import { UsageError } from './context';
 import { exportGpgPublicKey, listGpgSecretKeys, signWithGpg, type GpgSecretKey } from './gpg';

@@ -4,16 +4,18 @@ import {
   ARTIFACT_SIZE_LIMITS,
   inspectKey,
   parseArtifactName,
-  readCapped,
   readPublicKeyArmored,
   SignetError,
+  verifyShasumsSignature,
+} from '@signet/core';
+import {
+  readCapped,
   selectReleaseFiles,
   sha256File,
   validateRelease,
-  verifyShasumsSignature,
   type ReleaseFile,
   type ReleaseReport,
-} from '@signet/core';
+} from '@signet/core/node';
 
 import { RegistryError, type RegistryClient, type Version } from './client';
 

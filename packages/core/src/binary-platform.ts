@@ -35,41 +35,41 @@ const MAX_FAT_ARCHES = 20;
  * field). Unknown formats (a shell script, say) give `undefined`: nothing can be said, so nothing is claimed.
  */
 export function detectBinaryPlatform(header: Uint8Array): BinaryPlatform | undefined {
-  const bytes = Buffer.from(header.buffer, header.byteOffset, header.byteLength);
-  if (bytes.length < 64) return undefined;
-  if (bytes.readUInt32BE(0) === 0x7f454c46) return detectElf(bytes);
-  const magic = bytes.readUInt32LE(0);
+  if (header.byteLength < 64) return undefined;
+  const bytes = new DataView(header.buffer, header.byteOffset, header.byteLength);
+  if (bytes.getUint32(0) === 0x7f454c46) return detectElf(bytes);
+  const magic = bytes.getUint32(0, true);
   if (magic === 0xfeedfacf || magic === 0xfeedface)
-    return { format: 'macho', os: 'darwin', ...arch(MACHO_ARCH[bytes.readUInt32LE(4)]) };
-  const fatMagic = bytes.readUInt32BE(0);
+    return { format: 'macho', os: 'darwin', ...arch(MACHO_ARCH[bytes.getUint32(4, true)]) };
+  const fatMagic = bytes.getUint32(0);
   if (fatMagic === 0xcafebabe || fatMagic === 0xcafebabf) return detectFat(bytes, fatMagic === 0xcafebabf ? 32 : 20);
-  if (bytes.toString('latin1', 0, 2) === 'MZ') return detectPe(bytes);
+  if (bytes.getUint16(0) === 0x4d5a) return detectPe(bytes); // "MZ"
   return undefined;
 }
 
-function detectElf(bytes: Buffer): BinaryPlatform {
-  const bigEndian = bytes[5] === 2;
-  const machine = bigEndian ? bytes.readUInt16BE(18) : bytes.readUInt16LE(18);
+// DataView reads are big-endian unless told `true` (little-endian): the pure stand-in for Buffer's readUInt*.
+function detectElf(bytes: DataView): BinaryPlatform {
+  const bigEndian = bytes.getUint8(5) === 2;
+  const machine = bytes.getUint16(18, !bigEndian);
   // OSABI 0 is System V: what Go writes for linux (and solaris); reported as linux, see zip-inspect's check.
-  const os = ELF_OS[bytes[7] ?? 0] ?? 'linux';
+  const os = ELF_OS[bytes.getUint8(7)] ?? 'linux';
   return { format: 'elf', os, ...arch(ELF_ARCH[machine]) };
 }
 
-function detectFat(bytes: Buffer, recordSize: number): BinaryPlatform | undefined {
-  const count = bytes.readUInt32BE(4);
+function detectFat(bytes: DataView, recordSize: number): BinaryPlatform | undefined {
+  const count = bytes.getUint32(4);
   if (count === 0 || count > MAX_FAT_ARCHES) return undefined;
   const arches = new Set<string | undefined>();
-  for (let i = 0; i < count && 8 + (i + 1) * recordSize <= bytes.length; i++)
-    arches.add(MACHO_ARCH[bytes.readUInt32BE(8 + i * recordSize)]);
+  for (let i = 0; i < count && 8 + (i + 1) * recordSize <= bytes.byteLength; i++)
+    arches.add(MACHO_ARCH[bytes.getUint32(8 + i * recordSize)]);
   // One architecture is a claim; an amd64+arm64 universal binary runs on both darwin platforms, so claim none.
   return { format: 'macho', os: 'darwin', ...arch(arches.size === 1 ? [...arches][0] : undefined) };
 }
 
-function detectPe(bytes: Buffer): BinaryPlatform {
-  const offset = bytes.readUInt32LE(0x3c);
-  if (offset + 6 > bytes.length || bytes.toString('latin1', offset, offset + 4) !== 'PE\0\0')
-    return { format: 'pe', os: 'windows' };
-  return { format: 'pe', os: 'windows', ...arch(PE_ARCH[bytes.readUInt16LE(offset + 4)]) };
+function detectPe(bytes: DataView): BinaryPlatform {
+  const offset = bytes.getUint32(0x3c, true);
+  if (offset + 6 > bytes.byteLength || bytes.getUint32(offset) !== 0x50450000) return { format: 'pe', os: 'windows' }; // "PE\0\0"
+  return { format: 'pe', os: 'windows', ...arch(PE_ARCH[bytes.getUint16(offset + 4, true)]) };
 }
 
 function arch(value: string | undefined): { arch?: string } {

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { EMPTY_SHA256, formatZh, hash1, hashDir, sha256File } from './hashes';
+import { EMPTY_SHA256, formatZh } from './hash-format';
+import { hash1, hashDir, sha256File } from './hashes';
 import { createFakeExecutable } from './testing/fake-executable';
 import { inspectZip } from './zip-inspect';
 
@@ -23,6 +24,10 @@ function hasTools(...tools: string[]): boolean {
     return false;
   }
 }
+
+describe('EMPTY_SHA256', () => {
+  it('is the SHA-256 of no bytes', () => expect(EMPTY_SHA256).toBe(sha256('')));
+});
 
 describe('hash1', () => {
   it('matches the value computed by sha256sum and base64 in a shell', () => {

@@ -31,20 +31,12 @@ export function hash1(files: readonly HashedFile[]): string {
   return `h1:${summary.digest('base64')}`;
 }
 
-/** `zh:` + the lower-case hex SHA-256 of a zip, as in SHA256SUMS and lock files. */
-export function formatZh(sha256Hex: string): string {
-  return `zh:${sha256Hex.toLowerCase()}`;
-}
-
 /** SHA-256 (lower hex) of a file, streamed in 1 MiB reads so memory stays flat whatever its size. */
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
-
-/** The SHA-256 of empty content: what a zip directory entry contributes to HashZip. */
-export const EMPTY_SHA256 = createHash('sha256').digest('hex');
 
 /**
  * HashDir: terraform's `h1:` of an unpacked package folder, what it writes to lock files. Regular files only

@@ -1,5 +1,7 @@
 // @signet/core — the one validation and signing core shared by the CLI, the Action, the registry and the
-// desktop app. This file is the package's whole public surface.
+// desktop app. This root holds only the pure modules: no `node:*` import, no Buffer, so a browser bundle (the
+// desktop's renderer) can import it (runtime-split.test.ts checks). What reads or writes files, or hashes them with
+// node:crypto streams, is `@signet/core/node` (node.ts). Together the two files are the package's public surface.
 
 // Problems and errors
 export { PROBLEM_CODES, createProblem, hasErrors, type Problem, type ProblemCode, type Severity } from './problem';
@@ -33,35 +35,19 @@ export {
 } from './platforms';
 export { checkProtocols, isValidVersion, normalizeProtocols, parseProtocolVersion, parseVersion } from './versions';
 
-// Release files: manifest, SHA256SUMS, hashes
+// Release files: manifest, SHA256SUMS, hash formats, the size caps of the small artifacts
 export { formatManifest, parseManifest } from './manifest';
 export { compareUtf8, formatShasums, parseShasums, type ShasumsEntry } from './shasums';
-export { EMPTY_SHA256, formatZh, hash1, hashDir, sha256File, type HashedFile } from './hashes';
-export { readReleaseFiles, selectReleaseFiles, type ReleaseFile } from './release-files';
+export { EMPTY_SHA256, formatZh } from './hash-format';
 export {
   ARTIFACT_PROBLEM_CODES,
   ARTIFACT_SIZE_LIMITS,
   createOversizeProblem,
-  readCapped,
   type CappedArtifactKind,
-  type CappedRead,
 } from './artifact-size-limits';
 
-// Zips and packaging
+// Executables
 export { BINARY_HEADER_BYTES, detectBinaryPlatform, type BinaryPlatform } from './binary-platform';
-export {
-  DEFAULT_ZIP_LIMITS,
-  inflateBudget,
-  inspectZip,
-  unsafeReason,
-  type InflateBudget,
-  type InspectZipOptions,
-  type ZipInspection,
-  type ZipLimits,
-} from './zip-inspect';
-export { writeProviderZip, type WriteProviderZipOptions, type WrittenZip } from './zip-write';
-export { collectInputs, platformOfDir, type CollectedArtifact } from './collect';
-export { packageRelease, type PackageOptions, type PackageResult, type PackagedFile } from './package';
 
 // OpenPGP
 export {
@@ -82,16 +68,3 @@ export {
   type SignatureVerification,
   type VerifyShasumsSignatureOptions,
 } from './signature';
-export { signRelease, type ShasumsSigner, type SignReleaseResult } from './sign-release';
-
-// Validation
-export { validateRelease, type PlatformReport, type ReleaseReport, type ValidateReleaseOptions } from './validate';
-
-// Configuration (signet.yaml)
-export {
-  parseKeyId,
-  parseReleaseConfig,
-  readReleaseConfig,
-  type ReleaseConfig,
-  type ReleaseInput,
-} from './release-config';

@@ -8,7 +8,7 @@ export { hash1, hashDir, sha256File, type HashedFile } from './hashes';
 
 // Release folders: their files, and the small artifacts read up to their cap
 export { readReleaseFiles, selectReleaseFiles, type ReleaseFile } from './release-files';
-export { readCapped, type CappedRead } from './artifact-size-limits';
+export { readCapped, type CappedRead } from './read-capped';
 
 // Zips and packaging
 export {

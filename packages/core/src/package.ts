@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 
 import { collectInputs, type CollectedArtifact } from './collect';
 import { SignetError } from './errors';
-import { formatZh } from './hashes';
+import { formatZh } from './hash-format';
 import type { Problem } from './problem';
 import { formatManifest } from './manifest';
 import {

@@ -37,6 +37,21 @@ describe('formatShasums', () => {
     expect(compareUtf8('\uFF21', '\u{1F600}')).toBeLessThan(0);
   });
 
+  it('compareUtf8 orders any two well-formed strings as their UTF-8 bytes do', () => {
+    // Strings of full code points (no lone surrogates, which UTF-8 cannot hold), weighted towards the edges:
+    // ASCII, U+D7FF/U+E000 around the surrogate block, U+FFFF and the astral planes.
+    const edges = fc.constantFrom('a', 'b', '\uD7FF', '\uE000', '\uFFFF', '\u{10000}', '\u{1F600}', '\u{10FFFF}');
+    const text = fc
+      .array(fc.oneof(edges, fc.string({ unit: 'grapheme', maxLength: 2 })), { maxLength: 6 })
+      .map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(text, text, (a, b) => {
+        expect(compareUtf8(a, b)).toBe(Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it.each([
     [{ sha256: 'abc', fileName: ZIP }, 'is not 64 hex digits'],
     [{ sha256: A, fileName: 'with space.zip' }, 'without whitespace'],

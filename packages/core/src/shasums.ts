@@ -7,9 +7,23 @@ export interface ShasumsEntry {
   fileName: string;
 }
 
-/** Compares names by their UTF-8 bytes, as Go's sort.Strings does (JS `<` compares UTF-16 units). */
+/**
+ * Compares names by their UTF-8 bytes, as Go's sort.Strings does (JS `<` compares UTF-16 units). UTF-8 byte order
+ * is code point order, which differs from UTF-16 unit order only where a surrogate (a code point above U+FFFF)
+ * meets a unit from U+E000 to U+FFFF: the surrogate sorts after. Returns -1, 0 or 1, without encoding either name.
+ */
 export function compareUtf8(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const xSurrogate = x >= 0xd800 && x <= 0xdfff;
+    const ySurrogate = y >= 0xd800 && y <= 0xdfff;
+    if (xSurrogate !== ySurrogate) return xSurrogate ? 1 : -1;
+    return x < y ? -1 : 1;
+  }
+  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
 }
 
 const HEX_64 = /^[0-9a-fA-F]{64}$/;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 
-import { readArtifact } from './artifact-size-limits';
+import { readArtifact } from './read-capped';
 import { inspectKey } from './keys';
 import { parseManifest } from './manifest';
 import { formatManifestName, formatShasumsName, formatSignatureName, parseArtifactName } from './names';

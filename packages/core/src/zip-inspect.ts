@@ -5,7 +5,8 @@ import type { Readable } from 'node:stream';
 import yauzl from 'yauzl';
 
 import { BINARY_HEADER_BYTES, detectBinaryPlatform, type BinaryPlatform } from './binary-platform';
-import { EMPTY_SHA256, formatZh, hash1, sha256File, type HashedFile } from './hashes';
+import { EMPTY_SHA256, formatZh } from './hash-format';
+import { hash1, sha256File, type HashedFile } from './hashes';
 import { formatExecutableName } from './names';
 import { createProblem, type Problem, type ProblemCode } from './problem';
 

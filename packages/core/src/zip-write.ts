@@ -6,7 +6,8 @@ import { pipeline } from 'node:stream/promises';
 
 import yazl from 'yazl';
 
-import { formatZh, hash1 } from './hashes';
+import { formatZh } from './hash-format';
+import { hash1 } from './hashes';
 
 /**
  * The timestamp of every entry: 2000-01-01 00:00. Not the DOS epoch (1980-01-01), because unzip tools that

@@ -3,7 +3,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { generateKey, validateRelease } from '@signet/core';
+import { generateKey } from '@signet/core';
+import { validateRelease } from '@signet/core/node';
 import { deflatedZeros, writeRawZip } from '@signet/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 

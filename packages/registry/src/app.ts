@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { ZipLimits } from '@signet/core';
+import type { ZipLimits } from '@signet/core/node';
 import { bodyLimit } from 'hono/body-limit';
 
 import { isClientGone, noteCaller } from './access-log';

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
-import { sha256File, SignetError } from '@signet/core';
+import { SignetError } from '@signet/core';
+import { sha256File } from '@signet/core/node';
 
 import type { PreparedRelease } from './prepare-release';
 import type { BlobStore } from './storage/blob-store';

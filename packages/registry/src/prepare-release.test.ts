@@ -2,14 +2,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import {
-  decryptPrivateKey,
-  inspectKey,
-  packageRelease,
-  readReleaseFiles,
-  signRelease,
-  validateRelease,
-} from '@signet/core';
+import { decryptPrivateKey, inspectKey } from '@signet/core';
+import { packageRelease, readReleaseFiles, signRelease, validateRelease } from '@signet/core/node';
 import { writeExampleProject } from '@signet/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 

@@ -1,5 +1,6 @@
 import type { ReportJson } from './http/api-schemas';
-import { formatShasumsName, formatSignatureName, formatZipName, parsePlatform, type ReleaseReport } from '@signet/core';
+import { formatShasumsName, formatSignatureName, formatZipName, parsePlatform } from '@signet/core';
+import type { ReleaseReport } from '@signet/core/node';
 
 /** The key block of a download response (terraform-protocol.md §1.5). `trust_signature` must stay empty. */
 export interface GpgPublicKey {

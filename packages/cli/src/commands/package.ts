@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 
-import { assertProviderName, normalizeProtocols, packageRelease, parseVersion, type PackageResult } from '@signet/core';
+import { assertProviderName, normalizeProtocols, parseVersion } from '@signet/core';
+import { packageRelease, type PackageResult } from '@signet/core/node';
 
 import { optionalString, requireString, stringList, type Command } from '../command';
 import { EXIT, UsageError } from '../context';

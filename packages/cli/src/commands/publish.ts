@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 
 import { publishRelease, RegistryError, ReleaseInvalidError, type PublishEvent } from '@signet/client';
-import { readReleaseFiles, type Problem } from '@signet/core';
+import type { Problem } from '@signet/core';
+import { readReleaseFiles } from '@signet/core/node';
 
 import { optionalString, requireString, type Command } from '../command';
 import { connectRegistry, REGISTRY_OPTIONS, REGISTRY_USAGE } from '../registry-connection';

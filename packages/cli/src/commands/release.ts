@@ -7,7 +7,7 @@ import {
   selectReleaseFiles,
   signRelease,
   validateRelease,
-} from '@signet/core';
+} from '@signet/core/node';
 
 import { optionalString, type Command, type ParsedArgs } from '../command';
 import { EXIT, UsageError } from '../context';

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 
-import { readReleaseFiles, signRelease } from '@signet/core';
+import { readReleaseFiles, signRelease } from '@signet/core/node';
 
 import { optionalString, type Command } from '../command';
 import { EXIT, UsageError } from '../context';

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 
-import { readReleaseFiles, validateRelease, type ReleaseFile, type ReleaseReport } from '@signet/core';
+import { readReleaseFiles, validateRelease, type ReleaseFile, type ReleaseReport } from '@signet/core/node';
 
 import { stringList, type Command } from '../command';
 import { EXIT, UsageError } from '../context';

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { ARTIFACT_SIZE_LIMITS, readCapped } from '../artifact-size-limits';
+import { ARTIFACT_SIZE_LIMITS } from '../artifact-size-limits';
+import { readCapped } from '../read-capped';
 import type { ReleaseFile } from '../release-files';
 import { writeSignedRelease, type SignedRelease } from '../testing/signed-release';
 import { validateRelease } from '../validate';

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { EMPTY_SHA256, hash1 } from '../hashes';
+import { EMPTY_SHA256 } from '../hash-format';
+import { hash1 } from '../hashes';
 import { createFakeExecutable } from '../testing/fake-executable';
 import { writeRawZip } from '../testing/raw-zip';
 import { inspectZip } from '../zip-inspect';

@@ -1,4 +1,5 @@
-import { isKnownPlatform, KNOWN_ARCH, KNOWN_OS, parseArtifactName, unsafeReason } from '@signet/core';
+import { isKnownPlatform, KNOWN_ARCH, KNOWN_OS, parseArtifactName } from '@signet/core';
+import { unsafeReason } from '@signet/core/node';
 
 import { HttpError } from './errors';
 

@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { DEFAULT_ZIP_LIMITS, validateRelease } from '@signet/core';
+import { DEFAULT_ZIP_LIMITS, validateRelease } from '@signet/core/node';
 import { createFakeExecutable, deflatedZeros, writeRawZip } from '@signet/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 

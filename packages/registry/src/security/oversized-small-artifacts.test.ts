@@ -7,7 +7,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { ARTIFACT_SIZE_LIMITS, validateRelease } from '@signet/core';
+import { ARTIFACT_SIZE_LIMITS } from '@signet/core';
+import { validateRelease } from '@signet/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { FILES, openDraftRegistry, type DraftRegistry } from './draft-registry';

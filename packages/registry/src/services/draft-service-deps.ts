@@ -1,4 +1,4 @@
-import { DEFAULT_ZIP_LIMITS, type ZipLimits } from '@signet/core';
+import { DEFAULT_ZIP_LIMITS, type ZipLimits } from '@signet/core/node';
 
 import type { BlobStore } from '../storage/blob-store';
 import type { MetadataStore } from '../storage/metadata-store';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 
-import { validateRelease, type ReleaseFile, type ReleaseReport, type ZipLimits } from '@signet/core';
+import { validateRelease, type ReleaseFile, type ReleaseReport, type ZipLimits } from '@signet/core/node';
 
 import type * as S from '../http/api-schemas';
 import type { BlobStore } from '../storage/blob-store';

@@ -3,14 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import {
-  decryptPrivateKey,
-  inspectKey,
-  packageRelease,
-  readReleaseFiles,
-  signRelease,
-  type ReleaseFile,
-} from '@signet/core';
+import { decryptPrivateKey, inspectKey } from '@signet/core';
+import { packageRelease, readReleaseFiles, signRelease, type ReleaseFile } from '@signet/core/node';
 import { writeExampleProject, type ExampleProject, type ExampleProjectOptions } from '@signet/core/testing';
 
 import { createRegistryApp, type RegistryApp, type RegistryAppOptions } from '../app';
