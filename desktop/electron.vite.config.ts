@@ -7,6 +7,9 @@ import { defineConfig } from 'electron-vite';
 import { defaultClientConditions, defaultServerConditions } from 'vite';
 
 const here = import.meta.dirname;
+// out/ unless a caller builds elsewhere (the built-output tests do, so a running app's out/ is never rebuilt
+// under it).
+const out = process.env.SIGNET_DESKTOP_OUT_DIR ?? resolve(here, 'out');
 
 // Electron 45 ships Node 24 (electron-vite's own table stops at 44).
 const nodeTarget = 'node24';
@@ -24,7 +27,7 @@ export default defineConfig({
     ssr: { resolve: { conditions: nodeConditions, externalConditions: ['node'] } },
     build: {
       target: nodeTarget,
-      outDir: resolve(here, 'out/main'),
+      outDir: resolve(out, 'main'),
       externalizeDeps: { exclude: workspacePackages },
       rolldownOptions: {
         input: {
@@ -42,7 +45,7 @@ export default defineConfig({
     ssr: { resolve: { conditions: ['source', 'module', 'browser', 'development|production'] } },
     build: {
       target: nodeTarget,
-      outDir: resolve(here, 'out/preload'),
+      outDir: resolve(out, 'preload'),
       externalizeDeps: false,
       rolldownOptions: {
         input: { index: resolve(here, 'src/preload/index.ts') },
@@ -56,7 +59,7 @@ export default defineConfig({
     resolve: { conditions: ['source', ...defaultClientConditions] },
     plugins: [react()],
     build: {
-      outDir: resolve(here, 'out/renderer'),
+      outDir: resolve(out, 'renderer'),
       rolldownOptions: { input: resolve(here, 'src/renderer/index.html') },
     },
   },

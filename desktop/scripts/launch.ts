@@ -1,7 +1,8 @@
 // `pnpm desktop`: launches the app in Electron when a binary is here (building first if src/ changed);
 // otherwise says in one line why it cannot and how to use browser mode instead, and exits 3.
 import { spawn } from 'node:child_process';
-import { buildIfNeeded } from './build-if-needed';
+import { join } from 'node:path';
+import { buildIfNeeded, resolveOutDir } from './build-if-needed';
 import { DESKTOP_DIR, GET_ELECTRON_HINT, findElectronBinary } from './electron-binary';
 
 const binary = findElectronBinary();
@@ -12,11 +13,15 @@ if (!binary.found) {
   process.exit(3);
 }
 
-const status = buildIfNeeded();
+const outDir = resolveOutDir();
+const status = buildIfNeeded(outDir);
 if (status !== 0) process.exit(status);
+
+// The desktop folder (its package.json names out/main/index.js), or the main file of another build folder.
+const app = outDir === join(DESKTOP_DIR, 'out') ? DESKTOP_DIR : join(outDir, 'main', 'index.js');
 
 const env = { ...process.env };
 delete env.ELECTRON_RUN_AS_NODE;
-const child = spawn(binary.executable, [DESKTOP_DIR, ...process.argv.slice(2)], { stdio: 'inherit', env });
+const child = spawn(binary.executable, [app, ...process.argv.slice(2)], { stdio: 'inherit', env });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal === null ? 1 : 128)));

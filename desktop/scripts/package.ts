@@ -19,7 +19,8 @@ if (platformFlag === undefined) {
   process.exit(3);
 }
 
-const built = buildIfNeeded();
+// electron-builder packs out/ (electron-builder.yml's files), so the build goes there.
+const built = buildIfNeeded(join(DESKTOP_DIR, 'out'));
 if (built !== 0) process.exit(built);
 
 const args = process.argv.slice(2);
