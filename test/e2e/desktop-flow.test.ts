@@ -53,6 +53,11 @@ const skipped = missing.length > 0 ? ` — SKIPPED: ${missing.join(', ')} missin
 const PASSPHRASE = 'flow passphrase: correct horse battery staple';
 const DEPRECATION = 'Use acme/hello 1.1.0: 1.0.0 mishandles empty tags.';
 const SUMS = 'terraform-provider-hello_1.0.0_SHA256SUMS';
+/**
+ * Chromium logs this for the renderer's <meta> CSP, which repeats `frame-ancestors` (only the HTTP header can
+ * carry it, and browser mode sends that header too): noise, not a failure of the page.
+ */
+const KNOWN_CONSOLE_ERRORS = ["'frame-ancestors' is ignored when delivered via a <meta> element"];
 
 let work: string;
 let providers: GoProviders;
@@ -145,8 +150,17 @@ describe.skipIf(missing.length > 0)(`the desktop's golden path in Chromium${skip
     });
     await button(ui.page, 'Package').click();
     const problems = problemsRegion(ui.page);
-    await problems.getByText('FILE_MISSING', { exact: true }).waitFor({ timeout: 120_000 });
-    expect(await problems.innerText()).toContain(`${SUMS}.sig`);
+    // Before Package, every file is missing; after it, only the signature.
+    await until(
+      'Problems to list FILE_MISSING for the .sig only',
+      async () =>
+        (await problems.getByText('FILE_MISSING', { exact: true }).count()) === 1 &&
+        (await problems.getByText(`${SUMS}.sig`, { exact: true }).count()) === 1
+          ? true
+          : undefined,
+      120_000,
+    );
+    expect(await problems.innerText()).not.toContain('No problems');
     expect(await button(ui.page, 'Publish').isDisabled()).toBe(true);
 
     const [release] = (await app.call('releasesList', {})).filter((r) => r.version === '1.0.0');
@@ -208,7 +222,8 @@ describe.skipIf(missing.length > 0)(`the desktop's golden path in Chromium${skip
     const source = `localhost:${local.port}/acme/hello`;
     const run = await terraformInit('tf-deprecated', source, local.cliConfiguration, local.environment);
     expect(run.output).toContain('Warning: Additional provider information from registry');
-    expect(run.output).toContain(DEPRECATION);
+    // terraform wraps warnings at about 80 columns.
+    expect(run.output.replace(/\s+/g, ' ')).toContain(DEPRECATION);
     expect(run.output).toContain(`(self-signed, key ID ${keyId})`);
     expect(run.code).toBe(0);
   }, 180_000);
@@ -254,7 +269,7 @@ describe.skipIf(missing.length > 0)(`the desktop's golden path in Chromium${skip
     // The page itself never held one either (what it rendered last, and its storage).
     const html = await ui.page.content();
     expect(findSecrets([html], secrets, () => 'the page')).toEqual([]);
-    expect(ui.pageErrors).toEqual([]);
+    expect(ui.pageErrors.filter((e) => !KNOWN_CONSOLE_ERRORS.some((known) => e.includes(known)))).toEqual([]);
   });
 });
 
