@@ -34,6 +34,8 @@ describe('sortProblems', () => {
           expect(sortProblems(shuffled)).toEqual(sortProblems(list));
         },
       ),
+      // Enough runs that two problems differing only in severity meet (they once sorted as equal).
+      { numRuns: 2000 },
     );
   });
 
@@ -57,6 +59,9 @@ describe('sortProblems', () => {
       'b.zip ZIP_INVALID',
     ]);
     expect(compareProblems(p('FILE_MISSING', 'x'), p('FILE_MISSING', 'x'))).toBe(0);
+    const warning: Problem = { ...p('FILE_MISSING', 'x'), severity: 'warning' };
+    expect(sortProblems([warning, p('FILE_MISSING', 'x')])).toEqual([p('FILE_MISSING', 'x'), warning]);
+    expect(sortProblems([p('FILE_MISSING', 'x'), warning])).toEqual([p('FILE_MISSING', 'x'), warning]);
   });
 });
 
@@ -101,5 +106,25 @@ describe('validateRelease problem order', () => {
       expect(again.problems).toEqual(first.problems);
       expect(again.platforms).toEqual(first.platforms);
     }
+  });
+  it('is the same when one zip is much bigger, so it finishes hashing after the others however it was given', async () => {
+    // The zip that sorts first grows by 48 MiB of zeros after its end (still damaged: no end of central directory
+    // where a zip has one), so its problems are pushed last while they sort first. Given first or last, and
+    // whatever the workers do meanwhile, the report must be the same and sorted. Nothing here reads a clock.
+    const zips = files.filter((f) => f.fileName.endsWith('.zip')).sort((a, b) => (a.fileName < b.fileName ? -1 : 1));
+    const first = zips[0]!;
+    const bigPath = join(dir, 'big', first.fileName);
+    await mkdir(join(dir, 'big'), { recursive: true });
+    await writeFile(bigPath, Buffer.concat([await readFile(first.path), Buffer.alloc(48 << 20)]));
+    const big = { fileName: first.fileName, path: bigPath };
+    const others = files.filter((f) => f !== first);
+
+    const bigFirst = await validateRelease({ files: [big, ...others], keys: [key] });
+    const bigLast = await validateRelease({ files: [...others, big], keys: [key] });
+    expect(bigFirst.problems).toEqual(sortProblems(bigFirst.problems));
+    expect(bigLast.problems).toEqual(bigFirst.problems);
+    const fileProblems = bigFirst.problems.filter((p) => p.file?.endsWith('.zip'));
+    expect(fileProblems[0]?.file).toBe(first.fileName);
+    expect(new Set(fileProblems.map((p) => p.file)).size).toBe(zips.length);
   });
 });
