@@ -30,18 +30,31 @@ export function useReleasePoll(releaseId: string, initial: ReleaseView | null): 
   const [release, setRelease] = useState<ReleaseView | null>(initial);
   const [error, setError] = useState<ApiError | null>(null);
   const alive = useRef(true);
+  // Bumped by every answer a call gave: a poll that was asked before it is older and is dropped, so the view
+  // never steps back (a stale "running" task after Publish answered, a draft status after it was published).
+  const generation = useRef(0);
 
-  const accept = useCallback((next: ReleaseView) => setRelease((previous) => merge(previous, next)), []);
+  const accept = useCallback((next: ReleaseView) => {
+    generation.current += 1;
+    setRelease((previous) => merge(previous, next));
+  }, []);
 
   useEffect(() => {
     alive.current = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const tick = async () => {
+      const asked = generation.current;
       try {
         const next = await call('releasesGet', { releaseId });
         if (!alive.current) return;
         setError(null);
-        accept(next);
+        if (asked === generation.current) {
+          setRelease((previous) =>
+            previous !== null && previous.id === next.id && next.revision < previous.revision
+              ? previous
+              : merge(previous, next),
+          );
+        }
       } catch (caught) {
         if (!alive.current) return;
         setError(toApiError(caught));
@@ -53,7 +66,7 @@ export function useReleasePoll(releaseId: string, initial: ReleaseView | null): 
       alive.current = false;
       if (timer !== undefined) clearTimeout(timer);
     };
-  }, [releaseId, accept]);
+  }, [releaseId]);
 
   return { release, error, accept };
 }

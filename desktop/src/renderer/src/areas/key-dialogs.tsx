@@ -99,7 +99,7 @@ export function BackUpPrivateKeyDialog({ keyView, onClose, onDone }: KeyDialogPr
           required
           autoFocus
           placeholder={`/home/you/${keyView.keyId}.private.asc`}
-          hint="An absolute path; an existing file is not overwritten."
+          hint="An absolute path. The file is readable by you only and replaces one of that name."
         />
       </KeyForm>
     </Modal>

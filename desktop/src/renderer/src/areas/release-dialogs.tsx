@@ -94,7 +94,7 @@ export function DeprecateDialog({ release, onClose, onDone }: ReleaseDialogProps
   );
 }
 
-/** Confirms removing a draft (its files in the release folder stay where they are written). */
+/** Confirms removing a release: the folder Signet made for it goes too; an opened release folder stays. */
 export function RemoveReleaseDialog({
   release,
   onClose,
@@ -109,7 +109,11 @@ export function RemoveReleaseDialog({
   return (
     <Modal title="Remove release" onClose={onClose}>
       <p className="dialog-subject">{title(release)}</p>
-      <p>Removes this release from the list. Its release folder is left as it is.</p>
+      <p>
+        {release.inputFolder === null
+          ? 'Removes the release from Signet. The release folder you opened stays as it is.'
+          : 'Removes the release and the release folder Signet made for it. The input folder stays as it is.'}
+      </p>
       <form className="form" onSubmit={(event) => void submit(event)}>
         <ErrorAlert error={remove.error} />
         <div className="form-actions">
