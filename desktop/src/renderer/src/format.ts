@@ -34,3 +34,17 @@ export function encodeBase64(bytes: Uint8Array): string {
   }
   return btoa(binary);
 }
+
+/** `acme/hello 1.0.0`; an opened folder may not name its namespace (then `hello 1.0.0`). */
+export function formatRelease(release: { namespace: string; provider: string; version: string }): string {
+  const name = release.namespace === '' ? release.provider : `${release.namespace}/${release.provider}`;
+  return `${name} ${release.version}`;
+}
+
+/** A fingerprint's groups of 4 in lines of 5 groups (v4: two lines; v6's 64 hex: four). */
+export function chunkFingerprint(fingerprint: string): string[] {
+  const groups = fingerprint.split(/\s+/).filter((group) => group !== '');
+  const lines: string[] = [];
+  for (let start = 0; start < groups.length; start += 5) lines.push(groups.slice(start, start + 5).join(' '));
+  return lines;
+}

@@ -3,7 +3,7 @@ import type { KeyBadge, KeyView } from '../../../shared/api';
 import { call } from '../api';
 import { CopyButton } from '../components/copy-button';
 import { ErrorAlert } from '../components/error-alert';
-import { formatDate } from '../format';
+import { chunkFingerprint, formatDate } from '../format';
 import { useAction } from '../use-action';
 import {
   BackUpPrivateKeyDialog,
@@ -34,7 +34,6 @@ export interface KeyRowProps {
 export function KeyRow({ keyView: key, onChanged }: KeyRowProps) {
   const [dialog, setDialog] = useState<RowDialog | null>(null);
   const forget = useAction(() => call('keysForgetPassphrase', { keyId: key.keyId }));
-  const groups = key.fingerprint.split(/\s+/).filter((group) => group !== '');
   const finish = (message: string) => {
     setDialog(null);
     onChanged(message);
@@ -54,11 +53,13 @@ export function KeyRow({ keyView: key, onChanged }: KeyRowProps) {
       <td>
         <code className="key-id">{key.keyId}</code>
         <code className="fingerprint">
-          {groups.slice(0, 5).join(' ')}
-          <br />
-          {groups.slice(5).join(' ')}
+          {chunkFingerprint(key.fingerprint).map((line) => (
+            <span key={line} className="fingerprint-line">
+              {line}
+            </span>
+          ))}
         </code>
-        <CopyButton text={groups.join('')} label="Copy fingerprint" className="copy-under" />
+        <CopyButton text={key.fingerprint.replace(/\s+/g, '')} label="Copy fingerprint" className="copy-under" />
       </td>
       <td className="nowrap">
         <div>{key.algorithm}</div>

@@ -1,6 +1,7 @@
 import { useEffect, useId, useState } from 'react';
 import type { KeyView, RegistryView, ReleaseStatus, ReleaseView } from '../../../shared/api';
 import { call } from '../api';
+import { formatRelease } from '../format';
 import { ErrorAlert } from '../components/error-alert';
 import { useAction } from '../use-action';
 import { useReleasePoll } from '../use-release-poll';
@@ -68,7 +69,7 @@ export function ReleaseDetail({ releaseId, initial, onBack, onRemoved }: Release
   const key = keys.find((candidate) => candidate.keyId === release.keyId);
   const registry = registries.find((candidate) => candidate.id === release.registryId);
   const taskError = release.task !== null && !release.task.running ? release.task.error : null;
-  const coordinates = `${release.namespace}/${release.provider} ${release.version}`;
+  const coordinates = formatRelease(release);
 
   return (
     <section className="detail" aria-labelledby={headingId}>
@@ -100,7 +101,7 @@ export function ReleaseDetail({ releaseId, initial, onBack, onRemoved }: Release
         </div>
         <div>
           <dt>Protocols</dt>
-          <dd>{release.protocols.join(', ')}</dd>
+          <dd>{release.protocols.length === 0 ? 'Not declared' : release.protocols.join(', ')}</dd>
         </div>
         <div>
           <dt>Input folder</dt>

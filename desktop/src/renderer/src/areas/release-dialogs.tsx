@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import type { ReleaseView } from '../../../shared/api';
 import { call } from '../api';
+import { formatRelease } from '../format';
 import { ErrorAlert } from '../components/error-alert';
 import { Modal } from '../components/modal';
 import { TextField } from '../components/text-field';
@@ -10,10 +11,6 @@ interface ReleaseDialogProps {
   release: ReleaseView;
   onClose: () => void;
   onDone: (release: ReleaseView) => void;
-}
-
-function title(release: ReleaseView): string {
-  return `${release.namespace}/${release.provider} ${release.version}`;
 }
 
 /** Asks the key's passphrase and signs SHA256SUMS; a wrong one is said here and changes nothing. */
@@ -30,7 +27,7 @@ export function SignDialog({ release, onClose, onDone, remembered }: ReleaseDial
   return (
     <Modal title="Sign release" onClose={onClose}>
       <p className="dialog-subject">
-        {title(release)} · key <code>{release.keyId ?? 'none'}</code>
+        {formatRelease(release)} · key <code>{release.keyId ?? 'none'}</code>
       </p>
       <p>Signs SHA256SUMS with the release&apos;s key. The passphrase unlocks the key and is not kept.</p>
       <form className="form" onSubmit={(event) => void submit(event)}>
@@ -72,7 +69,7 @@ export function DeprecateDialog({ release, onClose, onDone }: ReleaseDialogProps
   };
   return (
     <Modal title="Deprecate version" onClose={onClose}>
-      <p className="dialog-subject">{title(release)}</p>
+      <p className="dialog-subject">{formatRelease(release)}</p>
       <form className="form" onSubmit={(event) => void submit(event)}>
         <TextField
           label="Message"
@@ -108,7 +105,7 @@ export function RemoveReleaseDialog({
   };
   return (
     <Modal title="Remove release" onClose={onClose}>
-      <p className="dialog-subject">{title(release)}</p>
+      <p className="dialog-subject">{formatRelease(release)}</p>
       <p>
         {release.inputFolder === null
           ? 'Removes the release from Signet. The release folder you opened stays as it is.'

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { ReleaseView } from '../../../shared/api';
 import { call } from '../api';
+import { formatRelease } from '../format';
 import { AreaHeader } from '../components/area-header';
 import { ErrorAlert } from '../components/error-alert';
 import { TextField } from '../components/text-field';
@@ -40,10 +41,7 @@ function ReleasesTable({ releases, onOpen }: { releases: ReleaseView[]; onOpen: 
             return (
               <tr key={release.id}>
                 <td>
-                  <strong>
-                    {release.namespace}/{release.provider}
-                  </strong>{' '}
-                  {release.version}
+                  <strong>{formatRelease(release)}</strong>
                 </td>
                 <td>{release.status}</td>
                 <td>{release.problems.length === 0 ? 'None' : `${release.problems.length} (${errors} errors)`}</td>
