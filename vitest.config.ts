@@ -18,6 +18,7 @@ export default defineConfig({
             'packages/*/test/**/*.test.ts',
             'action/src/**/*.test.ts',
             'desktop/test/**/*.test.ts',
+            'desktop/src/**/*.test.ts',
           ],
         },
       },

@@ -40,9 +40,14 @@ function judgeKey(info: KeyInfo, now: Date): { badge: KeyBadge; reason: string |
   if (!info.compatible || blocking !== undefined) {
     return { badge: 'Incompatible', reason: blocking?.message ?? info.problems[0]?.message ?? null };
   }
-  if (info.expired) return { badge: 'Expired', reason: problem('KEY_EXPIRED') };
   if (info.expires !== null) {
     const days = (Date.parse(info.expires) - now.getTime()) / DAY_MS;
+    if (days <= 0) {
+      return {
+        badge: 'Expired',
+        reason: problem('KEY_EXPIRED') ?? `Key ${info.keyId} expired on ${info.expires.slice(0, 10)}.`,
+      };
+    }
     if (days < EXPIRES_SOON_DAYS) {
       return {
         badge: 'Expires soon',
