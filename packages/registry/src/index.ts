@@ -69,7 +69,15 @@ export { openFsBlobStore, type FsBlobStoreOptions } from './storage/fs-blob-stor
 // Draft services: the rules of uploads, reports, deletes and publishing, shared by every host of the registry
 export { createDraftServiceDeps, type DraftServiceDeps, type DraftServiceOptions } from './services/draft-service-deps';
 export { deleteDraftFile, putDraftFile, type PutDraftFileInput, type PutDraftFileResult } from './services/draft-files';
-export { deleteDraft, getDraftReport, publishDraft, PUBLISH_LEASE_MS, type PublishedDraft } from './services/drafts';
+export {
+  createDraft,
+  deleteDraft,
+  getDraftReport,
+  publishDraft,
+  PUBLISH_LEASE_MS,
+  type NewDraftInput,
+  type PublishedDraft,
+} from './services/drafts';
 export { uploadCapOf, type UploadCap } from './services/upload-limits';
 export { createBlobKeeper, type BlobKeeper } from './services/blob-keeper';
 export { createValidationGate, type ValidationGate, type ValidationGateOptions } from './services/validation-gate';

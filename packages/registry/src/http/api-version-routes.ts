@@ -1,14 +1,12 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { normalizeProtocols, parseVersion } from '@signet/core';
 
 import type { PreparedRelease } from '../prepare-release';
 import { deleteDraftFile, putDraftFile } from '../services/draft-files';
-import { deleteDraft, getDraftReport, publishDraft } from '../services/drafts';
+import { createDraft, deleteDraft, getDraftReport, publishDraft } from '../services/drafts';
 import {
   body,
   caller,
   json,
-  MAX_VERSION_LENGTH,
   mustProvider,
   mustVersion,
   providerParams,
@@ -19,7 +17,6 @@ import {
 } from './api-kit';
 import * as S from './api-schemas';
 import { requirePermission } from './auth';
-import { HttpError } from './errors';
 import { checkFileName } from './release-checks';
 
 // Routes parse, check rights and call a service (services/): the rules of drafts, uploads and publishing live
@@ -63,25 +60,13 @@ export function mountVersionRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): voi
       const { namespace, type } = c.req.valid('param');
       requirePermission(caller(c), 'publish', namespace);
       const input = c.req.valid('json');
-      const version = parseVersion(input.version);
-      if (version.length > MAX_VERSION_LENGTH) {
-        throw new HttpError(
-          400,
-          'VERSION_INVALID',
-          `Expected a version of at most ${MAX_VERSION_LENGTH} characters, found ${version.length}; shorten its pre-release.`,
-        );
-      }
-      const protocols = normalizeProtocols(input.protocols);
-      await mustProvider(metadata, namespace, type);
-      const keyId = input.key_id.toUpperCase();
-      if (!/^[0-9A-F]{16}$/.test(keyId) || !(await metadata.getKey(namespace, keyId))) {
-        throw new HttpError(
-          422,
-          'KEY_NOT_IN_NAMESPACE',
-          `Key ${JSON.stringify(keyId)} is not a key of namespace ${namespace}; add it first (POST /api/v1/namespaces/${namespace}/keys, or signet publish --key public.asc).`,
-        );
-      }
-      const record = await metadata.createVersion({ namespace, type, version, protocols, keyId });
+      const record = await createDraft(deps, {
+        namespace,
+        type,
+        version: input.version,
+        protocols: input.protocols,
+        keyId: input.key_id,
+      });
       return c.json(S.versionJson(record, []), 201);
     },
   );

@@ -1,3 +1,6 @@
+import { normalizeProtocols, parseVersion } from '@signet/core';
+
+import { MAX_VERSION_LENGTH, mustProvider } from '../http/api-kit';
 import type * as S from '../http/api-schemas';
 import { HttpError } from '../http/errors';
 import { prepareRelease, type PreparedRelease } from '../prepare-release';
@@ -12,6 +15,44 @@ import { formatReportJson, validateStoredRelease } from './validate-stored-relea
  * seconds); only a publisher that died leaves the lease to run out, and the draft is open again after that.
  */
 export const PUBLISH_LEASE_MS = 15 * 60 * 1000;
+
+/** What a new draft names: the version (any semver spelling), its protocols and the key its SHA256SUMS is signed with. */
+export interface NewDraftInput {
+  namespace: string;
+  type: string;
+  version: string;
+  protocols: readonly string[];
+  /** The 16-hex key ID of a key of the namespace (any case). */
+  keyId: string;
+}
+
+/**
+ * Starts a draft version of an existing provider: the version in its canonical spelling (at most
+ * `MAX_VERSION_LENGTH` characters), the protocols normalized, the key one the namespace has. A version that exists
+ * already gets 409 (the store's conflict).
+ */
+export async function createDraft(deps: DraftServiceDeps, input: NewDraftInput): Promise<VersionRecord> {
+  const { namespace, type } = input;
+  const version = parseVersion(input.version);
+  if (version.length > MAX_VERSION_LENGTH) {
+    throw new HttpError(
+      400,
+      'VERSION_INVALID',
+      `Expected a version of at most ${MAX_VERSION_LENGTH} characters, found ${version.length}; shorten its pre-release.`,
+    );
+  }
+  const protocols = normalizeProtocols(input.protocols);
+  await mustProvider(deps.metadata, namespace, type);
+  const keyId = input.keyId.toUpperCase();
+  if (!/^[0-9A-F]{16}$/.test(keyId) || !(await deps.metadata.getKey(namespace, keyId))) {
+    throw new HttpError(
+      422,
+      'KEY_NOT_IN_NAMESPACE',
+      `Key ${JSON.stringify(keyId)} is not a key of namespace ${namespace}; add it first (POST /api/v1/namespaces/${namespace}/keys, or signet publish --key public.asc).`,
+    );
+  }
+  return deps.metadata.createVersion({ namespace, type, version, protocols, keyId });
+}
 
 /**
  * The validation report of a draft's current files, as `signet validate` would give it. Computed once per set of
