@@ -39,7 +39,7 @@ export function AddRegistryDialog({ onClose, onAdded }: { onClose: () => void; o
           value={url}
           onChange={setUrl}
           required
-          autoFocus
+
           placeholder="https://registry.example.com"
         />
         <TextField

@@ -38,7 +38,7 @@ export function GenerateKeyDialog({
     <Modal title="Generate key" onClose={onClose}>
       <form className="form" onSubmit={(event) => void submit(event)} aria-busy={generate.busy}>
         <div className="form-row">
-          <TextField label="Name" value={name} onChange={setName} required autoFocus autoComplete="name" />
+          <TextField label="Name" value={name} onChange={setName} required autoComplete="name" />
           <TextField label="Email" type="email" value={email} onChange={setEmail} required autoComplete="email" />
         </div>
         <div className="form-row">

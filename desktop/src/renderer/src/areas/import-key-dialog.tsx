@@ -44,7 +44,7 @@ export function ImportKeyDialog({ onClose, onImported }: { onClose: () => void; 
           className="field-mono"
           value={key}
           onChange={setKey}
-          autoFocus
+
           placeholder="-----BEGIN PGP PUBLIC KEY BLOCK-----"
           hint="Paste an armored public or private key. A public key you already have is merged (new expiry, signatures)."
         />

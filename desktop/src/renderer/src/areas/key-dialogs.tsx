@@ -72,7 +72,7 @@ export function SavePublicKeyDialog({ keyView, onClose, onDone }: KeyDialogProps
           value={path}
           onChange={setPath}
           required
-          autoFocus
+
           placeholder={`/home/you/${keyView.keyId}.asc`}
           hint="Where to write the armored public key (an absolute path). Add it to each registry's GPG keys."
         />
@@ -97,7 +97,7 @@ export function BackUpPrivateKeyDialog({ keyView, onClose, onDone }: KeyDialogPr
           value={path}
           onChange={setPath}
           required
-          autoFocus
+
           placeholder={`/home/you/${keyView.keyId}.private.asc`}
           hint="An absolute path. The file is readable by you only and replaces one of that name."
         />
@@ -130,7 +130,7 @@ export function ChangeExpiryDialog({ keyView, onClose, onDone }: KeyDialogProps<
           value={expires}
           onChange={setExpires}
           required
-          autoFocus
+
           hint="2y, 18m, 90d or never, counted from today."
         />
         <TextField
@@ -175,7 +175,7 @@ export function DeleteKeyDialog({ keyView, onClose, onDone }: KeyDialogProps<tru
         need it again. Type <code>{keyView.keyId}</code> to confirm.
       </p>
       <KeyForm action={action} submitLabel="Delete key" danger disabled={!matches} onDone={onDone}>
-        <TextField label="Key ID" value={confirmKeyId} onChange={setConfirmKeyId} required autoFocus />
+        <TextField label="Key ID" value={confirmKeyId} onChange={setConfirmKeyId} required />
       </KeyForm>
     </Modal>
   );
@@ -203,7 +203,7 @@ export function RememberPassphraseDialog({ keyView, onClose, onDone }: KeyDialog
           value={passphrase}
           onChange={setPassphrase}
           required
-          autoFocus
+
           autoComplete="current-password"
         />
       </KeyForm>

@@ -90,7 +90,7 @@ export function NewReleaseDialog({ onClose, onCreated }: { onClose: () => void; 
             value={namespace}
             onChange={setNamespace}
             required
-            autoFocus
+
             placeholder="acme"
           />
           <TextField label="Provider" value={provider} onChange={setProvider} required placeholder="hello" />

@@ -37,7 +37,7 @@ export function SignDialog({ release, onClose, onDone, remembered }: ReleaseDial
           value={passphrase}
           onChange={setPassphrase}
           required={!remembered}
-          autoFocus
+
           autoComplete="current-password"
           hint={remembered ? 'Leave empty to use the remembered passphrase.' : undefined}
         />
@@ -76,7 +76,7 @@ export function DeprecateDialog({ release, onClose, onDone }: ReleaseDialogProps
           value={message}
           onChange={setMessage}
           required
-          autoFocus
+
           placeholder="Use 1.0.1: 1.0.0 mishandles empty tags."
           hint="Shown as a warning by terraform init and tofu init. The version still installs; Restore undoes it."
         />

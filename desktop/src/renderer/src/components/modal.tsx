@@ -24,6 +24,11 @@ export function Modal({ title, onClose, children, wide = false }: ModalProps) {
     if (dialog === null) return;
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     dialog.showModal();
+    // showModal focuses the first focusable element (the Close button); the first field is where typing starts.
+    const first = dialog.querySelector<HTMLElement>(
+      '.modal-body input:not([disabled]), .modal-body textarea, .modal-body select, .modal-body button:not([disabled])',
+    );
+    first?.focus();
     // A close queued by an earlier cleanup (StrictMode mounts twice) must not close the reopened dialog.
     const handleClose = () => {
       if (!dialog.open) onCloseRef.current();

@@ -12,7 +12,6 @@ export interface TextFieldProps {
   multiline?: boolean;
   inputMode?: 'numeric' | 'text';
   className?: string;
-  autoFocus?: boolean;
   spellCheck?: boolean;
 }
 
@@ -25,7 +24,6 @@ export function TextField(props: TextFieldProps) {
     value: props.value,
     required: props.required,
     placeholder: props.placeholder,
-    autoFocus: props.autoFocus,
     spellCheck: props.spellCheck ?? false,
     'aria-describedby': props.hint === undefined ? undefined : hintId,
   };
