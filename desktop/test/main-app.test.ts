@@ -47,6 +47,7 @@ const fake = vi.hoisted(() => {
     whenReady: () => ready,
     isReady: () => true,
     requestSingleInstanceLock: () => true,
+    enableSandbox: vi.fn(),
     quit: vi.fn(),
     setName: vi.fn(),
     setPath: vi.fn(),
@@ -110,6 +111,10 @@ describe('main before ready', () => {
     ]);
     expect(fake.FakeBrowserWindow.instances).toHaveLength(0);
     expect(electron.ipcMain.handle).not.toHaveBeenCalled();
+  });
+
+  it('sandboxes every renderer', () => {
+    expect(electron.app.enableSandbox).toHaveBeenCalled();
   });
 
   it('keeps its data in <appData>/Signet', () => {

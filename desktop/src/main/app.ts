@@ -30,6 +30,8 @@ export interface AppPaths {
 /** Wires the app; call once, before the app is ready (privileged schemes must be registered by then). */
 export function startApp(electron: ElectronMain, paths: AppPaths): void {
   const { app, protocol } = electron;
+  // Every renderer sandboxed, whatever its webPreferences say.
+  app.enableSandbox();
   protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
   // Two instances would share one data folder (and one registry database): the second hands over and quits.
   if (!app.requestSingleInstanceLock()) {
