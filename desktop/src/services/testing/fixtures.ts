@@ -8,6 +8,7 @@ import { createFakeExecutable } from '@signet/core/testing';
 
 import type { Channel, ChannelInput, ChannelResults, Result } from '../../shared/api';
 import { createServices, type Services } from '../create-services';
+import { createSecretStore } from '../secret-store';
 import { dispatch } from '../dispatch';
 import type { SecretVault } from '../secret-vault';
 import { createTestVault } from './test-vault';
@@ -15,6 +16,7 @@ import { createTestVault } from './test-vault';
 export interface TestServices {
   dir: string;
   dataDir: string;
+  vault: SecretVault;
   services: Services;
   /** Every log line the services wrote. */
   logs: string[];
@@ -39,6 +41,7 @@ export async function createTestServices(options: { vault?: SecretVault; dir?: s
   const test: TestServices = {
     dir,
     dataDir,
+    vault,
     services: await open(),
     logs,
     call: (channel, input) => dispatch(test.services.handlers, channel, input, test.services.log),
@@ -85,4 +88,11 @@ export function ed25519Key(passphrase = 'correct horse battery staple', name = '
     confirmPassphrase: passphrase,
     algorithm: 'ed25519' as const,
   };
+}
+
+/** The local registry's admin token, as a script on this machine would read it from the data folder. */
+export async function readLocalAdminToken(t: TestServices): Promise<string> {
+  const token = await createSecretStore(join(t.dataDir, 'registry'), t.vault).get('local-admin-token');
+  if (token === undefined) throw new Error('The local registry has no admin token yet; start it first.');
+  return token;
 }
