@@ -12,10 +12,14 @@ import {
   type SignetApi,
 } from '../../shared/api';
 
-async function callHttp<C extends Channel>(channel: C, input: ChannelInput<C>): Promise<Result<ChannelResults[C]>> {
+async function callHttp<C extends Channel>(
+  baseUrl: string,
+  channel: C,
+  input: ChannelInput<C>,
+): Promise<Result<ChannelResults[C]>> {
   let response: Response;
   try {
-    response = await fetch(httpChannelPath(channel), {
+    response = await fetch(`${baseUrl}${httpChannelPath(channel)}`, {
       method: 'POST',
       credentials: 'same-origin',
       headers: { 'content-type': 'application/json' },
@@ -35,17 +39,17 @@ function failure(code: ApiError['code'], message: string): { ok: false; error: A
   return { ok: false, error: { code, message } };
 }
 
-/** The HTTP twin of the preload API, one method per channel. */
-export function createHttpApi(): SignetApi {
+/** The HTTP twin of the preload API, one method per channel; `baseUrl` is empty for the page's own origin. */
+export function createHttpApi(baseUrl = ''): SignetApi {
   const api: Partial<Record<Channel, unknown>> = {};
   for (const channel of CHANNEL_NAMES) {
-    api[channel] = (input: ChannelInput<typeof channel>) => callHttp(channel, input);
+    api[channel] = (input: ChannelInput<typeof channel>) => callHttp(baseUrl, channel, input);
   }
   return api as SignetApi;
 }
 
 /** The preload's object when present (Electron), else the HTTP twin (browser mode). */
-export const api: SignetApi = window.signet ?? createHttpApi();
+export const api: SignetApi = (typeof window === 'undefined' ? undefined : window.signet) ?? createHttpApi();
 
 /** Thrown by `call` so React code can await a value and show the envelope's message on failure. */
 export class ApiCallError extends Error {
