@@ -5,7 +5,7 @@
 // bundle runs (the local registry's SQLite-in-WebAssembly store included).
 import { execFile, fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { get as httpsGet } from 'node:https';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -14,9 +14,11 @@ import { promisify } from 'node:util';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { APP_CSP } from '../src/main/app-protocol';
-import { CHANNEL_NAMES } from '../src/shared/api';
+import { BASIC_TEXT_REASON } from '../src/services/secret-vault';
+import { CHANNEL_NAMES, ipcChannelName } from '../src/shared/api';
 
 const desktopDir = resolve(import.meta.dirname, '..');
+const fixtures = join(import.meta.dirname, 'fixtures');
 let out: string;
 
 beforeAll(async () => {
@@ -146,17 +148,7 @@ describe('the main and services host bundles', () => {
   it('runs the services host: it answers calls, starts the local registry on its SQLite (WebAssembly) store, and stops', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'signet-built-host-'));
     // Electron's utilityProcess gives the host `process.parentPort`; Node's child-process IPC stands in for it.
-    const shim = join(out, 'parent-port-shim.mjs');
-    await writeFile(
-      shim,
-      [
-        'process.parentPort = {',
-        "  on: (event, listener) => process.on('message', (data) => listener({ data })),",
-        '  postMessage: (message) => process.send(message),',
-        '};',
-        'await import(process.argv[2]);',
-      ].join('\n'),
-    );
+    const shim = join(fixtures, 'parent-port-shim.mjs');
     const child = fork(shim, [join(out, 'main', 'services-host.js')], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -203,4 +195,100 @@ describe('the main and services host bundles', () => {
       await rm(dataDir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe('the built main process', () => {
+  // out/main/index.js as Electron would run it, with only `electron` replaced (test/fixtures/fake-electron.mjs):
+  // the fake records what main registers, probes it as a page, a subframe or another window would, and
+  // starts the real built services host when main forks it.
+  let report: any;
+  let appData: string;
+
+  beforeAll(async () => {
+    appData = await mkdtemp(join(tmpdir(), 'signet-built-main-'));
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', join(fixtures, 'register-fake-electron.mjs'), join(out, 'main', 'index.js')],
+      { env: { ...process.env, FAKE_ELECTRON_APPDATA: appData }, timeout: 60_000 },
+    );
+    report = JSON.parse(stdout.trim().split('\n').pop() ?? 'null');
+  }, 90_000);
+
+  afterAll(async () => {
+    await rm(appData, { recursive: true, force: true });
+  });
+
+  it('registers app:// as privileged before ready and sandboxes every renderer', () => {
+    expect(report.privileged.beforeReady).toBe(true);
+    expect(report.privileged.schemes).toEqual([
+      { scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) },
+    ]);
+    expect(report.sandboxAll).toBe(true);
+    expect(report.userData).toBe(join(appData, 'Signet'));
+  });
+
+  it('opens one sandboxed, context-isolated window without Node, with web security, from app://signet', () => {
+    expect(report.window.count).toBe(1);
+    expect(report.window.webPreferences).toMatchObject({
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      webviewTag: false,
+      preload: join(out, 'preload', 'index.cjs'),
+    });
+    expect(report.window.loaded).toBe('app://signet/index.html');
+  });
+
+  it('denies window.open, navigation away, <webview> and every permission', () => {
+    expect(report.window.windowOpen).toEqual({ action: 'deny' });
+    for (const event of ['will-navigate', 'will-redirect', 'will-frame-navigate']) {
+      expect(report.navigation[`${event} https://example.com/`]).toBe(true);
+      expect(report.navigation[`${event} file:///etc/passwd`]).toBe(true);
+      expect(report.navigation[`${event} app://signet/index.html#keys`]).toBe(false);
+    }
+    expect(report.webviewPrevented).toBe(true);
+    for (const answer of Object.values(report.permissions)) expect(answer).toEqual({ request: false, check: false });
+  });
+
+  it('serves out/renderer over app:// with the CSP header, and nothing above it', () => {
+    expect(report.protocolAnswers['app://signet/']).toEqual({ status: 200, csp: APP_CSP });
+    expect(report.protocolAnswers['app://signet/..%2f..%2fpackage.json'].status).not.toBe(200);
+    expect(report.protocolAnswers['app://signet/%2e%2e/main/index.js'].status).not.toBe(200);
+  });
+
+  it('registers one handler per channel, and every one refuses a foreign sender without starting the services', () => {
+    expect([...report.handlerNames].sort()).toEqual(CHANNEL_NAMES.map(ipcChannelName).sort());
+    for (const name of report.handlerNames) {
+      expect(report.foreign[name], name).toHaveLength(4);
+      for (const answer of report.foreign[name]) {
+        expect(answer, name).toEqual({
+          ok: false,
+          error: { code: 'INPUT_INVALID', message: expect.stringContaining('refused') },
+        });
+      }
+    }
+    expect(report.forksAfterForeign).toBe(0);
+    expect(report.badInput).toMatchObject({ ok: false, error: { code: 'INPUT_INVALID' } });
+    expect(report.forksAfterBadInput).toBe(0);
+  });
+
+  it('forwards the window’s calls to the services host in a utilityProcess, which asks main’s safeStorage', () => {
+    expect(report.forks).toEqual([
+      {
+        modulePath: join(out, 'main', 'services-host.js'),
+        args: [],
+        options: expect.objectContaining({ serviceName: 'Signet services' }),
+      },
+    ]);
+    expect(report.appInfo).toEqual({
+      ok: true,
+      value: expect.objectContaining({
+        mode: 'electron',
+        dataDir: join(appData, 'Signet'),
+        secretStorage: { backend: 'basic_text', available: false, reason: BASIC_TEXT_REASON },
+      }),
+    });
+    expect(report.keysList).toEqual({ ok: true, value: [] });
+  });
 });
