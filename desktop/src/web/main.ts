@@ -5,7 +5,6 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-import { hasBuiltRenderer, startBrowserMode } from './browser-mode';
 import { defaultDataDir } from './data-dir';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -49,7 +48,7 @@ function parseOptions(argv: string[]): { dataDir: string; port: number } {
   return { dataDir: values.data === undefined ? defaultDataDir() : resolve(values.data), port };
 }
 
-async function ensureRenderer(): Promise<void> {
+async function ensureRenderer(hasBuiltRenderer: (dir: string) => Promise<boolean>): Promise<void> {
   if (await hasBuiltRenderer(RENDERER_DIR)) return;
   process.stderr.write('desktop:web: the renderer is not built yet; running pnpm desktop:build…\n');
   const built = spawnSync('pnpm', ['desktop:build'], { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
@@ -60,7 +59,9 @@ async function ensureRenderer(): Promise<void> {
 
 async function main(): Promise<void> {
   const { dataDir, port } = parseOptions(process.argv.slice(2));
-  await ensureRenderer();
+  // Loaded after the flags are checked: a usage error answers at once, without loading the services.
+  const { hasBuiltRenderer, startBrowserMode } = await import('./browser-mode');
+  await ensureRenderer(hasBuiltRenderer);
   let app;
   try {
     app = await startBrowserMode({
