@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { LocalRegistryStatus, MirrorExport } from '../../../shared/api';
 import { call } from '../api';
 import { AreaHeader } from '../components/area-header';
+import { BrowseButton } from '../components/browse-button';
 import { CodeBlock } from '../components/code-block';
 import { ErrorAlert } from '../components/error-alert';
 import { TextField } from '../components/text-field';
@@ -142,6 +143,7 @@ export function LocalRegistryArea() {
             className="field-grow"
             placeholder="/home/you/terraform-mirror"
           />
+          <BrowseButton title="Mirror folder" onChosen={setMirrorFolder} />
           <button type="submit" disabled={exportMirror.busy}>
             Export mirror
           </button>

@@ -1,7 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import type { ApiError, KeyView, RegistryView, ReleaseView } from '../../../shared/api';
-import { call, toApiError } from '../api';
-import { useAppInfo } from '../app-info';
+import type { KeyView, RegistryView, ReleaseView } from '../../../shared/api';
+import { call } from '../api';
+import { BrowseButton } from '../components/browse-button';
 import { ErrorAlert } from '../components/error-alert';
 import { Modal } from '../components/modal';
 import { SelectField } from '../components/select-field';
@@ -16,7 +16,6 @@ function keyLabel(key: KeyView): string {
 }
 
 export function NewReleaseDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (r: ReleaseView) => void }) {
-  const info = useAppInfo();
   const [namespace, setNamespace] = useState('');
   const [provider, setProvider] = useState('');
   const [version, setVersion] = useState('');
@@ -27,10 +26,8 @@ export function NewReleaseDialog({ onClose, onCreated }: { onClose: () => void; 
   const [inputFolder, setInputFolder] = useState('');
   const [keys, setKeys] = useState<KeyView[]>([]);
   const [registries, setRegistries] = useState<RegistryView[]>([]);
-  const [canBrowse, setCanBrowse] = useState(true);
   const load = useAction(async () => Promise.all([call('keysList', {}), call('registriesList', {})]));
   const { run: runLoad } = load;
-  const [browseError, setBrowseError] = useState<ApiError | null>(null);
   const create = useAction(() => {
     const protocols = [...(protocol5 ? ['5.0' as const] : []), ...(protocol6 ? ['6.0' as const] : [])];
     return call('releasesCreate', {
@@ -56,19 +53,6 @@ export function NewReleaseDialog({ onClose, onCreated }: { onClose: () => void; 
     });
   }, [runLoad]);
 
-  // Browse… exists only under Electron (a native dialog); browse mode answers UNSUPPORTED and the button goes.
-  const chooseFolder = async () => {
-    setBrowseError(null);
-    try {
-      const result = await call('dialogChooseFolder', { title: 'Input folder' });
-      if (result.path !== null) setInputFolder(result.path);
-    } catch (error) {
-      const apiError = toApiError(error);
-      if (apiError.code === 'UNSUPPORTED') setCanBrowse(false);
-      else setBrowseError(apiError);
-    }
-  };
-
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (!protocol5 && !protocol6) {
@@ -78,8 +62,6 @@ export function NewReleaseDialog({ onClose, onCreated }: { onClose: () => void; 
     const release = await create.run();
     if (release !== undefined) onCreated(release);
   };
-
-  const showBrowse = canBrowse && info?.mode === 'electron';
 
   return (
     <Modal title="New release" onClose={onClose} wide>
@@ -91,10 +73,10 @@ export function NewReleaseDialog({ onClose, onCreated }: { onClose: () => void; 
             onChange={setNamespace}
             required
 
-            placeholder="acme"
+            placeholder="e.g. acme"
           />
-          <TextField label="Provider" value={provider} onChange={setProvider} required placeholder="hello" />
-          <TextField label="Version" value={version} onChange={setVersion} required placeholder="1.0.0" />
+          <TextField label="Provider" value={provider} onChange={setProvider} required placeholder="e.g. hello" />
+          <TextField label="Version" value={version} onChange={setVersion} required placeholder="e.g. 1.0.0" />
         </div>
         <fieldset className="fieldset">
           <legend>Protocols</legend>
@@ -134,15 +116,11 @@ export function NewReleaseDialog({ onClose, onCreated }: { onClose: () => void; 
             onChange={setInputFolder}
             required
             placeholder="/home/you/src/terraform-provider-hello/dist"
-            hint="Raw binaries named like terraform-provider-hello_v1.0.0_linux_amd64, ready zips, or a GoReleaser dist/ folder."
+            hint="Binaries in one folder per platform (linux_amd64/, darwin_arm64/, …), ready zips, or a GoReleaser dist/ folder."
           />
-          {showBrowse ? (
-            <button type="button" onClick={() => void chooseFolder()}>
-              Browse…
-            </button>
-          ) : null}
+          <BrowseButton title="Input folder" onChosen={setInputFolder} />
         </div>
-        <ErrorAlert error={load.error ?? browseError ?? create.error} />
+        <ErrorAlert error={load.error ?? create.error} />
         <div className="form-actions">
           <button type="submit" className="button-primary" disabled={create.busy}>
             Create release

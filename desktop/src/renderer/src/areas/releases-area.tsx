@@ -3,6 +3,7 @@ import type { ReleaseView } from '../../../shared/api';
 import { call } from '../api';
 import { formatRelease } from '../format';
 import { AreaHeader } from '../components/area-header';
+import { BrowseButton } from '../components/browse-button';
 import { ErrorAlert } from '../components/error-alert';
 import { TextField } from '../components/text-field';
 import { useAction } from '../use-action';
@@ -113,6 +114,7 @@ export function ReleasesArea() {
           placeholder="/home/you/src/terraform-provider-hello/release"
           hint="A folder with the zips, SHA256SUMS and its .sig (a signet release output); it is validated the same way."
         />
+        <BrowseButton title="Release folder" onChosen={setReleaseFolder} />
         <button type="submit" disabled={open.busy}>
           Open release folder
         </button>
