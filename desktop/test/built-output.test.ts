@@ -5,7 +5,7 @@
 // bundle runs (the local registry's SQLite-in-WebAssembly store included).
 import { execFile, fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { get as httpsGet } from 'node:https';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -19,11 +19,16 @@ import { CHANNEL_NAMES, ipcChannelName } from '../src/shared/api';
 
 const desktopDir = resolve(import.meta.dirname, '..');
 const fixtures = join(import.meta.dirname, 'fixtures');
+// A scratch project: <scratch>/out is the build, <scratch>/package.json and node_modules make it packageable.
+let scratch: string;
 let out: string;
 
 beforeAll(async () => {
   await mkdir(join(desktopDir, 'out'), { recursive: true });
-  out = await mkdtemp(join(desktopDir, 'out', '.built-output-test-'));
+  scratch = await mkdtemp(join(desktopDir, 'out', '.built-output-test-'));
+  out = join(scratch, 'out');
+  await copyFile(join(desktopDir, 'package.json'), join(scratch, 'package.json'));
+  await symlink(join(desktopDir, 'node_modules'), join(scratch, 'node_modules'));
   await promisify(execFile)('pnpm', ['exec', 'electron-vite', 'build'], {
     cwd: desktopDir,
     env: { ...process.env, SIGNET_DESKTOP_OUT_DIR: out },
@@ -32,7 +37,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  if (out !== undefined) await rm(out, { recursive: true, force: true });
+  if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
 });
 
 /** Every module specifier a bundle loads: require("x"), import … from "x", import("x"). */
@@ -291,4 +296,82 @@ describe('the built main process', () => {
     });
     expect(report.keysList).toEqual({ ok: true, value: [] });
   });
+});
+
+/** The header of an asar archive (a pickled JSON tree after two 32-bit sizes), and a file's bytes from it. */
+function readAsar(archive: Buffer) {
+  const headerSize = archive.readUInt32LE(4);
+  const header = JSON.parse(archive.toString('utf8', 16, 16 + archive.readUInt32LE(12)));
+  const entry = (path: string) =>
+    path
+      .split('/')
+      .filter((name) => name !== '')
+      .reduce((node: any, name) => node?.files?.[name], header);
+  const read = (path: string) => {
+    const found = entry(path);
+    const start = 8 + headerSize + Number(found.offset);
+    return archive.subarray(start, start + Number(found.size)).toString('utf8');
+  };
+  return { entry, read, names: (path: string) => Object.keys(entry(path)?.files ?? {}).sort() };
+}
+
+describe('electron-builder.yml', () => {
+  it('packs out/ and the external packages into app.asar, node-sqlite3-wasm unpacked, nothing else', async () => {
+    // Electron's dist cannot be downloaded here: an executable stands in for it, so what is checked is the
+    // configuration and the file set, not Electron.
+    const dist = await mkdtemp(join(tmpdir(), 'signet-electron-dist-'));
+    await writeFile(join(dist, 'electron'), '#!/bin/sh\n');
+    await chmod(join(dist, 'electron'), 0o755);
+    const release = join(scratch, 'release');
+    try {
+      await promisify(execFile)(
+        join(desktopDir, 'node_modules', '.bin', 'electron-builder'),
+        [
+          '--projectDir',
+          scratch,
+          '--config',
+          join(desktopDir, 'electron-builder.yml'),
+          '--publish',
+          'never',
+          `-c.electronDist=${dist}`,
+          '-c.electronVersion=45.6.1',
+          `-c.directories.output=${release}`,
+          '--linux',
+          'dir',
+        ],
+        { cwd: scratch, maxBuffer: 64 * 1024 * 1024, timeout: 180_000 },
+      );
+      const unpacked = join(release, 'linux-unpacked');
+      expect(existsSync(join(unpacked, 'signet'))).toBe(true);
+      const asar = readAsar(await readFile(join(unpacked, 'resources', 'app.asar')));
+      expect(asar.names('')).toEqual(['node_modules', 'out', 'package.json']);
+      expect(asar.names('out')).toEqual(['main', 'preload', 'renderer']);
+      expect(asar.names('out/preload')).toEqual(['index.cjs']);
+      expect(asar.entry('out/renderer/index.html')).toBeDefined();
+      expect(JSON.parse(asar.read('package.json'))).toMatchObject({
+        name: 'signet-desktop',
+        main: 'out/main/index.js',
+      });
+      const packages = asar.names('node_modules');
+      for (const name of ['zod', 'hono', 'openpgp', 'node-sqlite3-wasm']) expect(packages).toContain(name);
+      for (const name of ['@signet', 'electron', 'electron-vite', 'react', 'vite'])
+        expect(packages).not.toContain(name);
+      expect(asar.entry('node_modules/node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm')?.unpacked).toBe(true);
+      expect(
+        existsSync(
+          join(
+            unpacked,
+            'resources',
+            'app.asar.unpacked',
+            'node_modules',
+            'node-sqlite3-wasm',
+            'dist',
+            'node-sqlite3-wasm.wasm',
+          ),
+        ),
+      ).toBe(true);
+    } finally {
+      await rm(dist, { recursive: true, force: true });
+    }
+  }, 200_000);
 });
