@@ -7,11 +7,14 @@ import { dirname } from 'node:path';
 export const PRIVATE_FILE_MODE = 0o600;
 export const PRIVATE_DIR_MODE = 0o700;
 
-/** Creates a folder (and its parents) readable by the owner only. */
+/**
+ * Creates a folder (and its parents) readable by the owner only. A folder that exists already keeps its mode:
+ * `--data ~/somewhere` must not change the permissions of a folder the user made.
+ */
 export async function ensurePrivateDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
-  // mkdir's mode is masked by the umask and not applied to a folder that exists already.
-  await chmod(dir, PRIVATE_DIR_MODE);
+  const created = await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  // mkdir's mode is masked by the umask (0700 & ~022 stays 0700, but a umask of 077 or 002 is not the only one).
+  if (created !== undefined) await chmod(dir, PRIVATE_DIR_MODE);
 }
 
 /** Writes `path` atomically with mode 0600, creating its folder (0700) when missing. */

@@ -28,7 +28,7 @@ export async function testConnection(connect: () => Promise<RegistryClient>): Pr
       return {
         ok: true,
         problem: null,
-        message: `Connected to ${client.url} as a ${me.role} token${me.token_id ? ` (${me.token_id})` : ''} for ${scope}.`,
+        message: `Connected to ${client.url} with a token of role ${me.role}${me.token_id ? ` (${me.token_id})` : ''} for ${scope}.`,
       };
     } catch (error) {
       return describe(error, 'whoami');

@@ -7,7 +7,7 @@ import type { PrivateKey, UserID } from 'openpgp';
 
 import { DesktopError } from '../shared/errors';
 import { unlockKey } from './key-unlock';
-import type { ServiceContext } from './service-context';
+import { passphraseSecretName, type ServiceContext } from './service-context';
 
 export async function changeKeyExpiry(
   context: ServiceContext,
@@ -20,7 +20,7 @@ export async function changeKeyExpiry(
     throw new DesktopError('CONFLICT', `Key ${keyId} is revoked; a revoked key cannot be extended. Make a new key.`);
   }
   const unlocked = await unlockKey(context, keyId, passphrase);
-  const secret = passphrase ?? (await context.secrets.get(`passphrase-${keyId}`));
+  const secret = passphrase ?? (await context.secrets.get(passphraseSecretName(keyId)));
   const created = unlocked.getCreationTime();
   // keyExpirationTime counts from the key's creation, not from now.
   const seconds = expires === undefined ? 0 : Math.ceil((expires.getTime() - created.getTime()) / 1000);

@@ -166,6 +166,42 @@ describe('releases through the local registry (real HTTPS on 127.0.0.1)', () => 
     }
   });
 
+  it('packages ready zips as they are, signs with a remembered passphrase, and removes its own folder', async () => {
+    const source = (await t.ok('releasesList', {})).find((r) => r.id === 'acme/hello/1.0.0');
+    expect(source).toBeDefined();
+    // The release folder of acme/hello 1.0.0 as the input of the same provider version in another namespace.
+    const release = await t.ok('releasesCreate', {
+      namespace: 'other',
+      provider: 'hello',
+      version: '1.0.0',
+      protocols: ['6.0'],
+      keyId,
+      registryId: 'local',
+      inputFolder: source?.releaseFolder ?? '',
+    });
+    await t.ok('releasesPackage', { releaseId: release.id });
+    const zip = 'terraform-provider-hello_1.0.0_linux_amd64.zip';
+    expect(await readFile(join(release.releaseFolder, zip))).toEqual(
+      await readFile(join(source?.releaseFolder ?? '', zip)),
+    );
+    await t.ok('keysRememberPassphrase', { keyId, passphrase: PASSPHRASE });
+    try {
+      expect(await t.ok('releasesSign', { releaseId: release.id })).toMatchObject({ problems: [], publishable: true });
+    } finally {
+      await t.ok('keysForgetPassphrase', { keyId });
+    }
+    expect(await t.call('releasesSign', { releaseId: release.id })).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_PASSPHRASE' },
+    });
+    expect(await t.ok('releasesRemove', { releaseId: release.id })).toEqual({ removed: true });
+    expect(await readdir(join(t.dataDir, 'releases', 'other', 'hello'))).toEqual([]);
+    expect(await t.call('releasesGet', { releaseId: release.id })).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_FOUND' },
+    });
+  });
+
   it('refuses bad names, a missing input folder and an unknown key, creating nothing', async () => {
     const base = {
       namespace: 'acme',
