@@ -45,6 +45,7 @@ export function createReleaseBook(context: ServiceContext): ReleaseBook {
         entry.revision++;
       },
       onError: (error) => context.log('warn', `Validating ${stored.id} failed: ${(error as Error).message}`),
+      paused: () => entry.task?.running === true,
     });
     await entry.watch.refresh();
     return entry;

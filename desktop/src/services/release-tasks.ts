@@ -28,13 +28,11 @@ export function createReleaseTaskHandlers(
     async releasesPackage({ releaseId }) {
       const entry = await book.get(releaseId);
       await runTask(entry, 'package', (task) => packageEntry(entry, task));
-      await entry.watch?.refresh();
       return book.view(entry);
     },
     async releasesSign({ releaseId, passphrase }) {
       const entry = await book.get(releaseId);
       await runTask(entry, 'sign', () => signEntry(context, entry, passphrase));
-      await entry.watch?.refresh();
       return book.view(entry);
     },
     async releasesPublish({ releaseId }) {
@@ -65,6 +63,8 @@ async function runTask(
     throw mapped ?? error; // an unexpected error goes on as it is, for dispatch to log
   } finally {
     task.running = false;
+    // The watcher ignored the task's own writes; one run now shows the folder as the task left it.
+    if (kind !== 'publish') await entry.watch?.refresh();
   }
 }
 
@@ -123,7 +123,7 @@ async function publishEntry(
   task: ReleaseTask,
 ): Promise<void> {
   const { stored } = entry;
-  await entry.watch?.refresh();
+  // The watcher keeps these current; a change it has not seen yet is caught by publishRelease's own validation.
   const errors = entry.problems.filter((p) => p.severity === 'error');
   if (errors.length > 0) {
     throw new DesktopError(

@@ -18,6 +18,11 @@ export interface ReleaseWatchOptions {
   /** One validation run; its result is the caller's to keep. */
   validate: () => Promise<void>;
   onError: (error: unknown) => void;
+  /**
+   * While true, changes only mark the folder stale: a task that writes it (Package writes a dozen files over
+   * seconds) refreshes once when it ends, instead of validating half-written zips over and over.
+   */
+  paused?: () => boolean;
 }
 
 export async function watchReleaseFolder(options: ReleaseWatchOptions): Promise<ReleaseWatch> {
@@ -44,7 +49,7 @@ export async function watchReleaseFolder(options: ReleaseWatchOptions): Promise<
   let watcher: FSWatcher | undefined;
   try {
     watcher = watch(options.folder, { persistent: false }, () => {
-      if (closed) return;
+      if (closed || options.paused?.() === true) return;
       clearTimeout(timer);
       timer = setTimeout(() => void run(), WATCH_DEBOUNCE_MS);
     });
