@@ -3,6 +3,7 @@ import type { AppInfo } from '../../shared/api';
 import { call } from './api';
 import { AppInfoContext } from './app-info';
 import { KeysArea } from './areas/keys-area';
+import { requestHeadingFocus } from './components/area-header';
 import { LocalRegistryArea } from './areas/local-registry-area';
 import { RegistriesArea } from './areas/registries-area';
 import { ReleasesArea } from './areas/releases-area';
@@ -24,7 +25,6 @@ function AreaView({ route }: { route: AreaRoute }) {
 export function App() {
   const route = useHashRoute();
   const [info, setInfo] = useState<AppInfo | null>(null);
-  const mainRef = useRef<HTMLElement>(null);
   const firstRoute = useRef(true);
 
   useEffect(() => {
@@ -34,9 +34,9 @@ export function App() {
   useEffect(() => {
     const label = AREAS.find((area) => area.route === route)?.label ?? '';
     document.title = `${label} · Signet`;
-    // After a link is followed, focus the area's heading so a keyboard or screen reader user lands there.
+    // After a link is followed, the area's heading takes focus once it mounts.
     if (firstRoute.current) firstRoute.current = false;
-    else mainRef.current?.querySelector<HTMLElement>('h1')?.focus();
+    else requestHeadingFocus();
   }, [route]);
 
   return (
@@ -64,7 +64,7 @@ export function App() {
             </p>
           )}
         </nav>
-        <main ref={mainRef} className="content">
+        <main className="content">
           <AreaView route={route} />
         </main>
       </div>

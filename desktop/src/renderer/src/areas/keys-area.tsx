@@ -1,35 +1,27 @@
-import { useCallback, useEffect, useState } from 'react';
-import type { KeyView } from '../../../shared/api';
+import { useState } from 'react';
 import { call } from '../api';
-import { AreaHeader } from '../components/area-header';
+import { AreaHeader, AreaLoading } from '../components/area-header';
 import { ErrorAlert } from '../components/error-alert';
 import { Notice } from '../components/notice';
-import { useAction } from '../use-action';
+import { useAreaData } from '../use-area-data';
 import { GenerateKeyDialog } from './generate-key-dialog';
 import { ImportKeyDialog } from './import-key-dialog';
 import { KeyRow } from './key-row';
 
 export function KeysArea() {
-  const [keys, setKeys] = useState<KeyView[] | null>(null);
   const [dialog, setDialog] = useState<'generate' | 'import' | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const list = useAction(() => call('keysList', {}));
-  const { run: runList } = list;
-
-  const refresh = useCallback(async () => {
-    const value = await runList();
-    if (value !== undefined) setKeys(value);
-  }, [runList]);
-
-  useEffect(() => {
-    void refresh();
-  }, [refresh]);
+  const list = useAreaData('keys', () => call('keysList', {}));
+  const { refresh } = list;
+  const keys = list.value ?? null;
 
   const done = (message: string) => {
     setDialog(null);
     setNotice(message);
     void refresh();
   };
+
+  if (list.loading) return <AreaLoading label="keys" />;
 
   return (
     <>

@@ -1,12 +1,13 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import type { LocalRegistryStatus, MirrorExport } from '../../../shared/api';
+import { useState, type FormEvent } from 'react';
+import type { MirrorExport } from '../../../shared/api';
 import { call } from '../api';
-import { AreaHeader } from '../components/area-header';
+import { AreaHeader, AreaLoading } from '../components/area-header';
 import { BrowseButton } from '../components/browse-button';
 import { CodeBlock } from '../components/code-block';
 import { ErrorAlert } from '../components/error-alert';
 import { TextField } from '../components/text-field';
 import { useAction } from '../use-action';
+import { useAreaData } from '../use-area-data';
 
 function parsePort(text: string): number | undefined | null {
   const trimmed = text.trim();
@@ -17,12 +18,12 @@ function parsePort(text: string): number | undefined | null {
 }
 
 export function LocalRegistryArea() {
-  const [status, setStatus] = useState<LocalRegistryStatus | null>(null);
   const [port, setPort] = useState('');
   const [mirrorFolder, setMirrorFolder] = useState('');
   const [mirror, setMirror] = useState<MirrorExport | null>(null);
-  const load = useAction(() => call('localStatus', {}));
-  const { run: runLoad } = load;
+  const load = useAreaData('local', () => call('localStatus', {}));
+  const { setValue: setStatus } = load;
+  const status = load.value ?? null;
   const toggle = useAction(async (start: boolean) => {
     if (!start) return call('localStop', {});
     const chosen = parsePort(port);
@@ -33,15 +34,6 @@ export function LocalRegistryArea() {
     return call('localStart', chosen === undefined ? {} : { port: chosen });
   });
   const exportMirror = useAction(() => call('localExportMirror', { folder: mirrorFolder.trim() }));
-
-  const refresh = useCallback(async () => {
-    const value = await runLoad();
-    if (value !== undefined) setStatus(value);
-  }, [runLoad]);
-
-  useEffect(() => {
-    void refresh();
-  }, [refresh]);
 
   const runToggle = async (event: FormEvent) => {
     event.preventDefault();
@@ -56,6 +48,8 @@ export function LocalRegistryArea() {
   };
 
   const running = status?.running === true;
+
+  if (load.loading) return <AreaLoading label="the local registry" />;
 
   return (
     <>

@@ -1,10 +1,11 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { ConnectionProblem, ConnectionTest, RegistryView } from '../../../shared/api';
 import { call } from '../api';
-import { AreaHeader } from '../components/area-header';
+import { AreaHeader, AreaLoading } from '../components/area-header';
 import { ErrorAlert } from '../components/error-alert';
 import { Notice } from '../components/notice';
 import { useAction } from '../use-action';
+import { useAreaData } from '../use-area-data';
 import { AddRegistryDialog } from './add-registry-dialog';
 
 const PROBLEM_LABEL: Record<ConnectionProblem, string> = {
@@ -88,20 +89,13 @@ function RegistryRow({ registry, onRemoved }: { registry: RegistryView; onRemove
 }
 
 export function RegistriesArea() {
-  const [registries, setRegistries] = useState<RegistryView[]>([]);
   const [adding, setAdding] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
-  const list = useAction(() => call('registriesList', {}));
-  const { run: runList } = list;
+  const list = useAreaData('registries', () => call('registriesList', {}));
+  const { refresh } = list;
+  const registries = list.value ?? [];
 
-  const refresh = useCallback(async () => {
-    const value = await runList();
-    if (value !== undefined) setRegistries(value);
-  }, [runList]);
-
-  useEffect(() => {
-    void refresh();
-  }, [refresh]);
+  if (list.loading) return <AreaLoading label="registries" />;
 
   return (
     <>

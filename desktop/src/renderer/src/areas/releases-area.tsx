@@ -1,12 +1,13 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import type { ReleaseView } from '../../../shared/api';
 import { call } from '../api';
 import { formatRelease } from '../format';
-import { AreaHeader } from '../components/area-header';
+import { AreaHeader, AreaLoading } from '../components/area-header';
 import { BrowseButton } from '../components/browse-button';
 import { ErrorAlert } from '../components/error-alert';
 import { TextField } from '../components/text-field';
 import { useAction } from '../use-action';
+import { useAreaData } from '../use-area-data';
 import { NewReleaseDialog } from './new-release-dialog';
 import { ReleaseDetail } from './release-detail';
 
@@ -64,28 +65,21 @@ function ReleasesTable({ releases, onOpen }: { releases: ReleaseView[]; onOpen: 
 }
 
 export function ReleasesArea() {
-  const [releases, setReleases] = useState<ReleaseView[]>([]);
   const [selected, setSelected] = useState<{ id: string; initial: ReleaseView | null } | null>(
     openReleaseId === null ? null : { id: openReleaseId, initial: null },
   );
   const [creating, setCreating] = useState(false);
   const [releaseFolder, setReleaseFolder] = useState('');
-  const list = useAction(() => call('releasesList', {}));
-  const { run: runList } = list;
+  const list = useAreaData('releases', () => call('releasesList', {}));
+  const { refresh } = list;
+  const releases = list.value ?? [];
   const open = useAction(() => call('releasesOpen', { releaseFolder: releaseFolder.trim() }));
-
-  const refresh = useCallback(async () => {
-    const value = await runList();
-    if (value !== undefined) setReleases(value);
-  }, [runList]);
-
-  useEffect(() => {
-    if (selected === null) void refresh();
-  }, [selected, refresh]);
 
   const select = (release: ReleaseView | null) => {
     openReleaseId = release?.id ?? null;
     setSelected(release === null ? null : { id: release.id, initial: release });
+    // Back to the list: read it again (statuses and problems changed while a release was open).
+    if (release === null) void refresh();
   };
 
   const submitOpen = async (event: FormEvent) => {
@@ -93,6 +87,8 @@ export function ReleasesArea() {
     const release = await open.run();
     if (release !== undefined) select(release);
   };
+
+  if (list.loading) return <AreaLoading label="releases" />;
 
   return (
     <>
