@@ -54,12 +54,16 @@ export function openSettingsFile(dataDir: string): SettingsFile {
     } catch {
       return Settings.parse({});
     }
-    const parsed = Settings.safeParse(JSON.parse(text) as unknown);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    const parsed = Settings.safeParse(json);
     if (!parsed.success) {
-      throw new DesktopError(
-        'INTERNAL',
-        `${path} is not a Signet settings file (${parsed.error.issues[0]?.message ?? 'bad shape'}); move it away and restart.`,
-      );
+      const why = json === undefined ? 'not JSON' : (parsed.error.issues[0]?.message ?? 'bad shape');
+      throw new DesktopError('INTERNAL', `${path} is not a Signet settings file (${why}); move it away and restart.`);
     }
     return parsed.data;
   };
