@@ -202,6 +202,25 @@ describe('releases through the local registry (real HTTPS on 127.0.0.1)', () => 
     });
   });
 
+  it('opens an existing release folder and validates it the same way', async () => {
+    const source = (await t.ok('releasesList', {})).find((r) => r.id === 'acme/hello/1.0.0');
+    const opened = await t.ok('releasesOpen', { releaseFolder: source?.releaseFolder ?? '' });
+    expect(opened).toMatchObject({ provider: 'hello', version: '1.0.0', inputFolder: null, registryId: 'local' });
+    expect(opened.problems.filter((p) => p.severity === 'error')).toEqual([]);
+    expect(await t.ok('releasesOpen', { releaseFolder: source?.releaseFolder ?? '' })).toMatchObject({ id: opened.id });
+    expect(await t.call('releasesPackage', { releaseId: opened.id })).toMatchObject({
+      ok: false,
+      error: { code: 'UNSUPPORTED' },
+    });
+    expect(await t.call('releasesOpen', { releaseFolder: join(t.dir, 'bin') })).toMatchObject({
+      ok: false,
+      error: { code: 'INPUT_INVALID' },
+    });
+    await t.ok('releasesRemove', { releaseId: opened.id });
+    // An opened folder is the user's: removing the release from the list leaves it.
+    expect(await readdir(source?.releaseFolder ?? '')).toContain('terraform-provider-hello_1.0.0_SHA256SUMS');
+  });
+
   it('refuses bad names, a missing input folder and an unknown key, creating nothing', async () => {
     const base = {
       namespace: 'acme',
