@@ -84,10 +84,12 @@ export function KeyRow({ keyView: key, onChanged }: KeyRowProps) {
             Save public key
           </button>
           {key.hasPrivateKey ? (
+            <button type="button" className="button-small" onClick={() => setDialog('backup')}>
+              Back up private key
+            </button>
+          ) : null}
+          {key.hasPrivateKey && key.badge !== 'Revoked' ? (
             <>
-              <button type="button" className="button-small" onClick={() => setDialog('backup')}>
-                Back up private key
-              </button>
               <button type="button" className="button-small" onClick={() => setDialog('expiry')}>
                 Change expiry
               </button>
@@ -127,9 +129,19 @@ export function KeyRow({ keyView: key, onChanged }: KeyRowProps) {
           />
         ) : null}
         {dialog === 'expiry' ? (
-          <ChangeExpiryDialog keyView={key} onClose={() => setDialog(null)} onDone={finish} />
+          <ChangeExpiryDialog
+            keyView={key}
+            onClose={() => setDialog(null)}
+            onDone={(note) => finish(`Changed the expiry of ${key.keyId}. ${note}`)}
+          />
         ) : null}
-        {dialog === 'revoke' ? <RevokeKeyDialog keyView={key} onClose={() => setDialog(null)} onDone={finish} /> : null}
+        {dialog === 'revoke' ? (
+          <RevokeKeyDialog
+            keyView={key}
+            onClose={() => setDialog(null)}
+            onDone={(note) => finish(`Revoked ${key.keyId}. ${note}`)}
+          />
+        ) : null}
         {dialog === 'delete' ? (
           <DeleteKeyDialog
             keyView={key}
