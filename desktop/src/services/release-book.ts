@@ -68,8 +68,15 @@ export function createReleaseBook(context: ServiceContext): ReleaseBook {
     },
     async add(stored) {
       await load();
+      if (entries.has(stored.id)) {
+        throw new DesktopError(
+          'CONFLICT',
+          `Release ${stored.id} exists already; open it in the list, or remove it first.`,
+        );
+      }
+      const opening = open(stored); // takes the ID at once: a second add of it is refused above
       await context.settings.update((s) => void s.releases.push(stored));
-      return open(stored);
+      return opening;
     },
     async save(entry) {
       await context.settings.update((s) => {

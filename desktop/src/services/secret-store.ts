@@ -51,7 +51,18 @@ export function createSecretStore(dir: string, vault: SecretVault): SecretStore 
     },
     async get(name) {
       const sealed = await read(path(name, 'sealed'));
-      if (sealed !== undefined) return vault.decrypt(new Uint8Array(sealed));
+      if (sealed !== undefined) {
+        try {
+          return await vault.decrypt(new Uint8Array(sealed));
+        } catch (error) {
+          // Another keyring, or another user's: what was sealed cannot be opened here.
+          throw new DesktopError(
+            'SECRET_STORAGE_UNAVAILABLE',
+            `A secret Signet sealed (${name}) cannot be unsealed by this system's secret storage; enter it again.`,
+            { cause: error },
+          );
+        }
+      }
       return (await read(path(name, 'plain')))?.toString('utf8');
     },
     async storageOf(name) {
