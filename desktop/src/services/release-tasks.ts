@@ -54,8 +54,10 @@ async function runTask(
   }
   const task: ReleaseTask = { kind, platforms: [], bytesSent: 0, bytesTotal: 0, error: null, running: true };
   entry.task = task;
+  let changed = kind === 'package'; // a failed Package may have written some zips; a failed Sign wrote nothing
   try {
     await work(task);
+    changed = kind !== 'publish';
   } catch (error) {
     const mapped = toDesktopError(error);
     task.error = mapped?.toApiError() ?? INTERNAL_ERROR;
@@ -64,7 +66,7 @@ async function runTask(
   } finally {
     task.running = false;
     // The watcher ignored the task's own writes; one run now shows the folder as the task left it.
-    if (kind !== 'publish') await entry.watch?.refresh();
+    if (changed) await entry.watch?.refresh();
   }
 }
 
