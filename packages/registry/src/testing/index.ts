@@ -13,6 +13,9 @@ import type { BlobStore } from '../storage/blob-store';
 import type { MetadataStore } from '../storage/metadata-store';
 import { openSqliteMetadataStore } from '../storage/sqlite-metadata-store';
 
+// Real servers for tests
+export { postgresUnavailableReason, startPostgres, type PostgresServer, type StartPostgresOptions } from './postgres';
+
 export interface ExampleRelease {
   project: ExampleProject;
   name: string;
