@@ -50,6 +50,21 @@ export class StoreSchemaError extends SignetError {
   }
 }
 
+/**
+ * The backend cannot be reached or dropped the connection (database down, restarting, network cut); nothing of the
+ * call was stored. Code `STORE_UNAVAILABLE`: the server answers 503 with `Retry-After: retryAfterSeconds`, and the
+ * call may be retried as is once the backend is back. The message names the backend, never its credentials.
+ */
+export class StoreUnavailableError extends SignetError {
+  /** How long a client should wait before retrying, in seconds. */
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
+    super('STORE_UNAVAILABLE', message, options);
+    this.retryAfterSeconds = options?.retryAfterSeconds ?? 5;
+  }
+}
+
 /** An upload went past its size cap; nothing was stored (HTTP 413). */
 export class BlobTooLargeError extends SignetError {
   readonly maxBytes: number;
