@@ -64,10 +64,10 @@ export function KeyRow({ keyView: key, onChanged }: KeyRowProps) {
       <td className="nowrap">
         <div>{key.algorithm}</div>
         <div>
-          <span className="muted">Created</span> {formatDate(key.created)}
+          <span className="muted">Created</span> <span className="date">{formatDate(key.created)}</span>
         </div>
         <div>
-          <span className="muted">Expires</span> {formatDate(key.expires)}
+          <span className="muted">Expires</span> <span className="date">{formatDate(key.expires)}</span>
         </div>
       </td>
       <td>
