@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 
 PNPM_VERSION=10.34.8
 # gpg: cross-checks signatures; zip/unzip: the benchmark baseline and zip fixtures; golang-go: the Action's
-# Go build path (standard library only); chromium: the desktop renderer's end-to-end tests (playwright-core drives it).
-APT_PACKAGES=(gnupg zip unzip golang-go chromium)
+# Go build path (standard library only); chromium: the desktop renderer's end-to-end tests (playwright-core drives it);
+# postgresql: the PostgreSQL store's tests start their own server (initdb/pg_ctl); nginx: the static export's tests.
+APT_PACKAGES=(gnupg zip unzip golang-go chromium postgresql nginx)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
