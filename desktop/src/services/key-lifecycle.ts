@@ -28,6 +28,10 @@ export async function changeKeyExpiry(
     privateKey: unlocked,
     userIDs: userIdsOf(unlocked),
     keyExpirationTime: seconds,
+    // Dated at the key's creation, as the first self-signatures were: a self-signature made now would leave the
+    // key without a valid one at the time of every release it signed before, so openpgp (and Signet's
+    // validator) would call those signatures invalid ("creation time is in the future"); terraform would not.
+    date: created,
     ...(secret === undefined ? {} : { passphrase: secret }),
     format: 'object',
     config: { v6Keys: false },

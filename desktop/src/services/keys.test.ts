@@ -1,7 +1,8 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { decryptPrivateKey, inspectKey, readKey } from '@signet/core';
+import { decryptPrivateKey, generateKey, inspectKey, readKey, verifyShasumsSignature } from '@signet/core';
+import * as openpgp from 'openpgp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createTestServices, ed25519Key, type TestServices } from './testing/fixtures';
@@ -66,6 +67,31 @@ describe('keys', () => {
     const result = await t.call('keysChangeExpiry', { keyId, expires: '90d', passphrase: 'wrong' });
     expect(result).toMatchObject({ ok: false, error: { code: 'BAD_PASSPHRASE' } });
     expect(await readFile(path, 'utf8')).toBe(before);
+  });
+
+  it('keeps the signatures the key made before a change of expiry valid', async () => {
+    // A key made a day ago that signed an hour ago: a self-signature dated now would leave that signature
+    // without a valid self-signature at its time.
+    const made = await generateKey({
+      name: 'Old',
+      email: 'old@example.com',
+      algorithm: 'ed25519',
+      passphrase: PASSPHRASE,
+      created: new Date(Date.now() - 86_400_000),
+    });
+    const { key } = await t.ok('keysImport', { key: made.privateKeyArmored, passphrase: PASSPHRASE });
+    const shasums = new TextEncoder().encode(`${'0'.repeat(64)}  terraform-provider-x_1.0.0_linux_amd64.zip\n`);
+    const signature = await openpgp.sign({
+      message: await openpgp.createMessage({ binary: shasums }),
+      signingKeys: await decryptPrivateKey(made.privateKeyArmored, PASSPHRASE),
+      detached: true,
+      format: 'binary',
+      date: new Date(Date.now() - 3_600_000),
+    });
+    await t.ok('keysChangeExpiry', { keyId: key.keyId, expires: '1y', passphrase: PASSPHRASE });
+    const { armored } = await t.ok('keysPublicKey', { keyId: key.keyId });
+    const verification = await verifyShasumsSignature({ shasums, signature, keys: [armored] });
+    expect(verification).toMatchObject({ valid: true, signerKeyId: key.keyId, problems: [] });
   });
 
   it('changes the expiry with the passphrase, keeps the key encrypted, and says to re-add the public key', async () => {
