@@ -21,6 +21,8 @@ export {
   type ZipInspection,
   type ZipLimits,
 } from './zip-inspect';
+// Files read by byte ranges where they lie (a blob in object storage), for inspectZip and validateRelease
+export type { RandomAccessFile, RandomAccessReleaseFile } from './random-access-file';
 export { writeProviderZip, type WriteProviderZipOptions, type WrittenZip } from './zip-write';
 export { collectInputs, platformOfDir, type CollectedArtifact } from './collect';
 export { packageRelease, type PackageOptions, type PackageResult, type PackagedFile } from './package';
@@ -29,7 +31,13 @@ export { packageRelease, type PackageOptions, type PackageResult, type PackagedF
 export { signRelease, type ShasumsSigner, type SignReleaseResult } from './sign-release';
 
 // Validation of a release folder
-export { validateRelease, type PlatformReport, type ReleaseReport, type ValidateReleaseOptions } from './validate';
+export {
+  validateRelease,
+  type PlatformReport,
+  type ReleaseReport,
+  type ValidatedFile,
+  type ValidateReleaseOptions,
+} from './validate';
 
 // Configuration (signet.yaml)
 export {

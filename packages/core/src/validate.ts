@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 
+import { ARTIFACT_PROBLEM_CODES, ARTIFACT_SIZE_LIMITS, createOversizeProblem } from './artifact-size-limits';
+import type { CappedArtifactKind } from './artifact-size-limits';
 import { readArtifact } from './read-capped';
 import { inspectKey } from './keys';
 import { parseManifest } from './manifest';
@@ -8,16 +10,23 @@ import { formatManifestName, formatShasumsName, formatSignatureName, parseArtifa
 import { isKnownPlatform } from './platforms';
 import { createProblem, hasErrors, type Problem } from './problem';
 import { sortProblems } from './problem-order';
+import { readRandomAccessCapped, type RandomAccessReleaseFile } from './random-access-file';
 import type { ReleaseFile } from './release-files';
 import { compareUtf8, parseShasums, type ShasumsEntry } from './shasums';
 import { isArmoredSignature, verifyShasumsSignature } from './signature';
 import { checkProtocols, normalizeProtocols } from './versions';
-import { inspectZip, type ZipLimits } from './zip-inspect';
+import { inspectZip, type InspectZipOptions, type ZipInspection, type ZipLimits } from './zip-inspect';
 import { SignetError } from './errors';
 
+/**
+ * A release file as the validator takes it: a local path (`readReleaseFiles`), read directly, or a file read by
+ * ranges where it lies (a blob in object storage), with no temporary copy.
+ */
+export type ValidatedFile = ReleaseFile | RandomAccessReleaseFile;
+
 export interface ValidateReleaseOptions {
-  /** The release's files (see `readReleaseFiles`). */
-  files: readonly ReleaseFile[];
+  /** The release's files (see `readReleaseFiles`), or random-access files (`RandomAccessReleaseFile`). */
+  files: readonly ValidatedFile[];
   /** Expected provider type name; inferred from the SHA256SUMS file (or the zips) when absent. */
   name?: string | undefined;
   /** Expected version; inferred like `name` when absent. */
@@ -127,20 +136,23 @@ function inferIdentity(options: ValidateReleaseOptions): { name?: string | undef
   return { name: options.name ?? pick('name'), version: options.version ?? pick('version') };
 }
 
-interface ZipFile extends ReleaseFile {
-  platform: string;
-}
+type ZipFile = ValidatedFile & { platform: string };
 
 interface ClassifiedFiles {
   zips: ZipFile[];
-  shasums?: ReleaseFile | undefined;
-  signature?: ReleaseFile | undefined;
-  manifest?: ReleaseFile | undefined;
+  shasums?: ValidatedFile | undefined;
+  signature?: ValidatedFile | undefined;
+  manifest?: ValidatedFile | undefined;
   /** Every file that belongs to the release, by name, for the SHA256SUMS cross-check. */
-  byName: Map<string, ReleaseFile>;
+  byName: Map<string, ValidatedFile>;
 }
 
-function classifyFiles(files: readonly ReleaseFile[], name: string, version: string, problems: Problem[]) {
+/** Where a file is, for a message: its path, or its name when it has none. */
+function describeSource(file: ValidatedFile): string {
+  return 'path' in file ? file.path : file.fileName;
+}
+
+function classifyFiles(files: readonly ValidatedFile[], name: string, version: string, problems: Problem[]) {
   const classified: ClassifiedFiles = { zips: [], byName: new Map() };
   const platforms = new Map<string, string>();
   for (const file of files) {
@@ -191,13 +203,13 @@ function classifyFiles(files: readonly ReleaseFile[], name: string, version: str
         problems.push(
           createProblem(
             'PLATFORM_DUPLICATE',
-            `Platform ${artifact.platform} is given twice (${JSON.stringify(previous)} and ${JSON.stringify(file.path)}); keep one.`,
+            `Platform ${artifact.platform} is given twice (${JSON.stringify(previous)} and ${JSON.stringify(describeSource(file))}); keep one.`,
             { file: file.fileName },
           ),
         );
         continue;
       }
-      platforms.set(artifact.platform, file.path);
+      platforms.set(artifact.platform, describeSource(file));
       classified.zips.push({ ...file, platform: artifact.platform });
     } else {
       if (classified[artifact.kind] !== undefined) {
@@ -251,7 +263,7 @@ function checkRequiredFiles(
 }
 
 async function checkManifest(
-  manifest: ReleaseFile | undefined,
+  manifest: ValidatedFile | undefined,
   expected: readonly string[] | undefined,
   problems: Problem[],
 ): Promise<{ protocols: string[]; sha256?: string }> {
@@ -259,7 +271,7 @@ async function checkManifest(
   let found: string[] | undefined;
   let sha256: string | undefined;
   if (manifest) {
-    const bytes = await readArtifact(manifest, 'manifest', problems);
+    const bytes = await readSmallArtifact(manifest, 'manifest', problems);
     if (bytes) {
       sha256 = createHash('sha256').update(bytes).digest('hex');
       try {
@@ -293,10 +305,10 @@ function normalizeProtocolsSafely(list: readonly string[], problems: Problem[]):
 }
 
 async function readShasums(
-  file: ReleaseFile,
+  file: ValidatedFile,
   problems: Problem[],
 ): Promise<{ bytes: Buffer; entries?: ShasumsEntry[] } | undefined> {
-  const bytes = await readArtifact(file, 'shasums', problems);
+  const bytes = await readSmallArtifact(file, 'shasums', problems);
   if (!bytes) return undefined;
   try {
     return { bytes, entries: parseShasums(bytes.toString('utf8')) };
@@ -309,7 +321,7 @@ async function readShasums(
 /** Checks the signature over the SHA256SUMS bytes (undefined when they could not be read: that is reported). */
 async function checkSignature(
   shasumsBytes: Buffer | undefined,
-  signature: ReleaseFile,
+  signature: ValidatedFile,
   keys: ValidateReleaseOptions['keys'],
   problems: Problem[],
 ): Promise<{ keyId?: string; fingerprint?: string }> {
@@ -324,7 +336,7 @@ async function checkSignature(
       problems.push(createProblem('KEY_INVALID', messageOf(error)));
     }
   }
-  const signatureBytes = await readArtifact(signature, 'signature', problems);
+  const signatureBytes = await readSmallArtifact(signature, 'signature', problems);
   if (!signatureBytes) return found;
   if (!keys || keys.length === 0) {
     problems.push(
@@ -361,13 +373,8 @@ async function inspectZips(
   const worker = async (): Promise<void> => {
     for (let i = next++; i < zips.length; i = next++) {
       const zip = zips[i]!;
-      const inspection = await inspectZip(zip.path, {
-        name,
-        version,
-        platform: zip.platform,
-        limits,
-        fileName: zip.fileName,
-      });
+      const zipOptions = { name, version, platform: zip.platform, limits, fileName: zip.fileName };
+      const inspection = 'path' in zip ? await inspectZip(zip.path, zipOptions) : await inspectOpened(zip, zipOptions);
       problems.push(...inspection.problems);
       reports[i] = {
         platform: zip.platform,
@@ -381,6 +388,48 @@ async function inspectZips(
   };
   await Promise.all(Array.from({ length: Math.min(availableParallelism(), zips.length) }, worker));
   return reports;
+}
+
+async function inspectOpened(file: RandomAccessReleaseFile, options: InspectZipOptions): Promise<ZipInspection> {
+  const opened = await file.open();
+  try {
+    return await inspectZip(opened, options);
+  } finally {
+    await opened.close();
+  }
+}
+
+/**
+ * A small artifact's bytes, read only up to its cap: `readArtifact` for a path, the same for a random-access file
+ * (whose size is known before a byte is read). A store that cannot be reached is not a problem of the release: that
+ * error is thrown.
+ */
+async function readSmallArtifact(
+  file: ValidatedFile,
+  kind: CappedArtifactKind,
+  problems: Problem[],
+): Promise<Buffer | undefined> {
+  if ('path' in file) return readArtifact(file, kind, problems);
+  const opened = await file.open();
+  try {
+    const read = await readRandomAccessCapped(opened, ARTIFACT_SIZE_LIMITS[kind]);
+    if ('bytes' in read) return read.bytes;
+    problems.push(createOversizeProblem(file.fileName, kind, read));
+    return undefined;
+  } catch (error) {
+    problems.push(
+      createProblem(
+        ARTIFACT_PROBLEM_CODES[kind],
+        `Cannot read ${JSON.stringify(file.fileName)}: ${messageOf(error)}.`,
+        {
+          file: file.fileName,
+        },
+      ),
+    );
+    return undefined;
+  } finally {
+    await opened.close();
+  }
 }
 
 function checkShasums(

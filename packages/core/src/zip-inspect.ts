@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 
 import yauzl from 'yauzl';
 
@@ -9,6 +9,7 @@ import { EMPTY_SHA256, formatZh } from './hash-format';
 import { hash1, sha256File, type HashedFile } from './hashes';
 import { formatExecutableName } from './names';
 import { createProblem, type Problem, type ProblemCode } from './problem';
+import { readRange, sha256RandomAccessFile, type RandomAccessFile } from './random-access-file';
 
 /**
  * Limits that stop zip bombs before they cost memory, disk or CPU. The inflated total is counted while inflating,
@@ -94,18 +95,25 @@ export interface InspectZipOptions {
   /** The declared `os_arch` the zip is for. */
   platform: string;
   limits?: ZipLimits | undefined;
-  /** The artifact's name in problems; defaults to the path's base name (a blob store's path is a digest). */
+  /** The artifact's name in problems; defaults to the path's base name ("the zip" for a random-access file). */
   fileName?: string | undefined;
 }
 
 /**
  * Reads a provider zip entry by entry, streaming (memory stays flat whatever its size), and reports every
  * problem tofu/terraform or a careful installer would hit: not a zip, directory entries, unsafe paths, bombs,
- * no executable, an executable for another platform. Never throws for bad content.
+ * no executable, an executable for another platform. Never throws for bad content. `source` is a local path, or a
+ * `RandomAccessFile` (a blob in object storage, read by ranges where it lies); the caller closes the latter.
  */
-export async function inspectZip(path: string, options: InspectZipOptions): Promise<ZipInspection> {
-  const file = options.fileName ?? basename(path);
-  const [sha256, read] = await Promise.all([sha256File(path), readEntries(path, options, file)]);
+export async function inspectZip(
+  source: string | RandomAccessFile,
+  options: InspectZipOptions,
+): Promise<ZipInspection> {
+  const file = options.fileName ?? (typeof source === 'string' ? basename(source) : 'the zip');
+  const [sha256, read] = await Promise.all([
+    typeof source === 'string' ? sha256File(source) : sha256RandomAccessFile(source),
+    readEntries(source, options, file),
+  ]);
   const inspection: ZipInspection = {
     sha256,
     zh: formatZh(sha256),
@@ -132,13 +140,17 @@ interface ReadResult {
   complete: boolean;
 }
 
-async function readEntries(path: string, options: InspectZipOptions, file: string): Promise<ReadResult> {
+async function readEntries(
+  source: string | RandomAccessFile,
+  options: InspectZipOptions,
+  file: string,
+): Promise<ReadResult> {
   const limits = options.limits ?? DEFAULT_ZIP_LIMITS;
   const result: ReadResult = { entries: [], hashed: [], problems: [], size: 0, inflatedBytes: 0, complete: false };
   const problem = (code: ProblemCode, message: string) => result.problems.push(createProblem(code, message, { file }));
   let zip: yauzl.ZipFile;
   try {
-    zip = await openZip(path);
+    zip = await openZip(source);
   } catch (error) {
     problem(
       'ZIP_INVALID',
@@ -278,16 +290,81 @@ export function unsafeReason(name: string): string | undefined {
   return undefined;
 }
 
-function openZip(path: string): Promise<yauzl.ZipFile> {
+// decodeStrings: false so unsafe names reach us (and get a named problem) instead of a generic yauzl error;
+// validateEntrySizes: false because hashEntry counts inflated bytes itself and names a lying header a bomb.
+const YAUZL_OPTIONS = { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: false };
+
+function openZip(source: string | RandomAccessFile): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) => {
-    // decodeStrings: false so unsafe names reach us (and get a named problem) instead of a generic yauzl error;
-    // validateEntrySizes: false because hashEntry counts inflated bytes itself and names a lying header a bomb.
-    yauzl.open(
-      path,
-      { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: false },
-      (error, zip) => (error ? reject(error) : resolve(zip)),
-    );
+    const done = (error: Error | null, zip: yauzl.ZipFile) => (error ? reject(error) : resolve(zip));
+    if (typeof source === 'string') yauzl.open(source, YAUZL_OPTIONS, done);
+    else yauzl.fromRandomAccessReader(new RangeReader(source), source.size, YAUZL_OPTIONS, done);
   });
+}
+
+/** Small reads (a header, a central directory record) fetch at least this much, so a 1000-entry zip is a few ranges. */
+const READ_AHEAD_BYTES = 16 * 1024;
+const CACHED_BLOCKS = 4;
+
+/**
+ * yauzl's view of a `RandomAccessFile`. yauzl asks for many small ranges (the end record, then each central
+ * directory record and each local header, 30–100 bytes apiece): over object storage each would be a request, so small
+ * reads are served from a few cached read-ahead blocks. An entry's data comes as one ranged stream.
+ */
+class RangeReader extends yauzl.RandomAccessReader {
+  private blocks: { start: number; bytes: Buffer }[] = [];
+
+  constructor(private readonly file: RandomAccessFile) {
+    super();
+  }
+
+  override _readStreamForRange(start: number, end: number): Readable {
+    const file = this.file;
+    return Readable.from(
+      (async function* () {
+        yield* await file.read(start, end);
+      })(),
+      { objectMode: false },
+    );
+  }
+
+  override read(
+    buffer: Buffer,
+    offset: number,
+    length: number,
+    position: number,
+    callback: (error: Error | null) => void,
+  ): void {
+    this.readSmall(position, length).then(
+      (bytes) => {
+        bytes.copy(buffer, offset);
+        callback(null);
+      },
+      (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
+    );
+  }
+
+  // The file belongs to inspectZip's caller, who closes it.
+  override close(callback: (error: Error | null) => void): void {
+    setImmediate(callback, null);
+  }
+
+  private async readSmall(position: number, length: number): Promise<Buffer> {
+    const end = position + length;
+    if (end > this.file.size) throw new Error(`unexpected EOF: ${end} is past the zip's ${this.file.size} bytes`);
+    const hit = this.blocks.find((b) => b.start <= position && end <= b.start + b.bytes.length);
+    if (hit) {
+      this.blocks = [hit, ...this.blocks.filter((b) => b !== hit)];
+      return hit.bytes.subarray(position - hit.start, end - hit.start);
+    }
+    const bytes = await readRange(
+      this.file,
+      position,
+      Math.min(this.file.size, Math.max(end, position + READ_AHEAD_BYTES)),
+    );
+    this.blocks = [{ start: position, bytes }, ...this.blocks].slice(0, CACHED_BLOCKS);
+    return bytes.subarray(0, length);
+  }
 }
 
 async function* iterateEntries(zip: yauzl.ZipFile): AsyncGenerator<yauzl.Entry> {
