@@ -92,3 +92,17 @@ export {
   type MirrorArchiveSource,
   type MirrorSource,
 } from './mirror-export';
+
+// Static export (signet export static)
+export {
+  exportStaticRegistry,
+  rebaseUrl,
+  staticContentType,
+  STATIC_CACHE_CONTROL,
+  STATIC_EXPORT_ROOTS,
+  type ExportStaticOptions,
+  type ExportStaticResult,
+} from './static-export';
+export { checkDigest, type StaticObject, type StaticSink } from './static-export-sink';
+export { createFsStaticSink, FS_SINK_STATE_FILE } from './static-export-fs-sink';
+export { formatNginxStaticConfig, NGINX_EXAMPLE_OPTIONS, type NginxStaticConfigOptions } from './static-export-nginx';
