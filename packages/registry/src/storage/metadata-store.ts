@@ -9,21 +9,25 @@ import type {
   NewVersionFile,
   DeleteDraftResult,
   ProviderRecord,
+  PreparedDocument,
   PublishCondition,
   PutFileResult,
   TokenRecord,
   VersionFileRecord,
   VersionRecord,
+  VersionWithFiles,
 } from './records';
 
 /**
  * Where the registry keeps its metadata. Every method is async so that a networked backend (PostgreSQL) fits the
- * same interface; every backend passes `describeMetadataStoreContract`.
+ * same interface; every backend passes `runMetadataStoreContract` (contract/metadata-store-contract.ts).
  *
  * Conventions: `create*`/`add*` stamp `createdAt` and return the stored record, throw `StoreConflictError` when it
  * already exists and `StoreNotFoundError` when its parent (namespace, provider, version) does not; `get*` return
  * `undefined` for an unknown record; `list*` return `[]` for an unknown parent. Lists are sorted: namespaces,
- * providers and keys by name, tokens and versions by creation, files by name.
+ * providers and keys by name, tokens and versions by creation, files by name. A text value with a NUL character
+ * is refused with `INPUT_INVALID` (SQLite would cut it short, PostgreSQL cannot store it). A backend that cannot be
+ * reached throws `StoreUnavailableError` and has stored nothing of the call. `close` is idempotent.
  */
 export interface MetadataStore {
   createNamespace(input: NewNamespace): Promise<NamespaceRecord>;
@@ -54,6 +58,8 @@ export interface MetadataStore {
   getVersion(namespace: string, type: string, version: string): Promise<VersionRecord | undefined>;
   /** Every version of a provider, drafts and yanked ones included: the caller filters for what it serves. */
   listVersions(namespace: string, type: string): Promise<VersionRecord[]>;
+  /** `listVersions`, each with its files (as `listFiles` lists them), read at once: never a query per version. */
+  listVersionsWithFiles(namespace: string, type: string): Promise<VersionWithFiles[]>;
   /**
    * Deletes a draft and its file records, returning the records removed (their bytes may now be unused);
    * `{deleted: false}` when the version is published. Conflicts while a publish holds its lease. Unknown version:
@@ -115,7 +121,7 @@ export interface MetadataStore {
     namespace: string,
     type: string,
     version: string,
-    prepared: unknown,
+    prepared: PreparedDocument,
     condition?: PublishCondition,
   ): Promise<boolean>;
   /** Sets (a message) or clears (`null`) the deprecation of a published version; a draft conflicts. */

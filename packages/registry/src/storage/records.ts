@@ -1,5 +1,9 @@
 // What the registry stores about namespaces, tokens, keys, providers and versions (design.md §2). Timestamps are
 // ISO 8601 strings in UTC, stamped by the store; every backend returns these exact shapes.
+import { API_SCHEMAS } from '@signet/api';
+import { z } from 'zod';
+
+import { StoreSchemaError } from './errors';
 
 /** Who may read a namespace through the protocol routes: anyone, or holders of a `read` token for it. */
 export type NamespaceVisibility = 'public' | 'private';
@@ -66,10 +70,10 @@ export interface VersionRecord {
   createdAt: string;
   publishedAt?: string;
   /**
-   * JSON prepared at publish time (the download response per platform and the mirror archives), so that a read
-   * is a lookup. Opaque to the store; absent on drafts.
+   * The responses prepared at publish time (the download response per platform, the mirror archives), so that a
+   * read is a lookup; absent on drafts. Stored with its `PREPARED_DOCUMENT_VERSION` and checked on every read.
    */
-  prepared?: unknown;
+  prepared?: PreparedDocument;
 }
 
 /** A file of a version; its bytes live in the blob store under `sha256`. */
@@ -79,6 +83,11 @@ export interface VersionFileRecord {
   sha256: string;
   size: number;
   uploadedAt: string;
+}
+
+/** A version with its files, as `listVersionsWithFiles` reads them. */
+export interface VersionWithFiles extends VersionRecord {
+  files: VersionFileRecord[];
 }
 
 /** A namespace to create. */
@@ -117,4 +126,69 @@ export interface PublishCondition {
   lease: string;
   /** The files the publish validated, by name and digest. */
   files: readonly ValidatedFile[];
+}
+
+/**
+ * The version of the prepared document's shape that this code writes and reads. A store keeps it next to every
+ * document; a document of another version is refused on read (`StoreSchemaError`), never guessed at. Bump it, and
+ * teach `parsePreparedDocument` the old shape, when the shape changes incompatibly.
+ */
+export const PREPARED_DOCUMENT_VERSION = 1;
+
+const gpgPublicKey = z.object({
+  key_id: z.string(),
+  ascii_armor: z.string(),
+  trust_signature: z.literal(''),
+  source: z.string().optional(),
+  source_url: z.string().optional(),
+});
+
+const downloadResponse = z.object({
+  protocols: z.array(z.string()),
+  os: z.string(),
+  arch: z.string(),
+  filename: z.string(),
+  download_url: z.string(),
+  shasums_url: z.string(),
+  shasums_signature_url: z.string(),
+  shasum: z.string(),
+  signing_keys: z.object({ gpg_public_keys: z.array(gpgPublicKey) }),
+});
+
+/**
+ * The prepared document (version 1): what the read side serves for one published version, as prepare-release.ts
+ * builds it (`PreparedRelease` there is this very shape; a type test keeps the two equal).
+ */
+export const preparedDocumentSchema = z.object({
+  protocols: z.array(z.string()),
+  platforms: z.array(z.object({ os: z.string(), arch: z.string() })),
+  downloads: z.record(z.string(), downloadResponse),
+  mirror: z.object({ archives: z.record(z.string(), z.object({ url: z.string(), hashes: z.array(z.string()) })) }),
+  files: z.record(z.string(), z.object({ sha256: z.string(), size: z.number() })),
+  keyId: z.string(),
+  fingerprint: z.string().optional(),
+  report: API_SCHEMAS.Report.optional(),
+});
+
+/** The typed prepared document of a published version. */
+export type PreparedDocument = z.output<typeof preparedDocumentSchema>;
+
+/**
+ * Reads the prepared document of `version` (named in messages) stored with `documentVersion`. Throws
+ * `StoreSchemaError` for another document version (a newer Signet wrote it) or a document not of its shape.
+ */
+export function readPreparedDocument(version: string, documentVersion: number, json: unknown): PreparedDocument {
+  if (documentVersion !== PREPARED_DOCUMENT_VERSION) {
+    throw new StoreSchemaError(
+      `Expected the prepared document of version ${JSON.stringify(version)} to be of document version ${PREPARED_DOCUMENT_VERSION}, found ${documentVersion}; run a newer Signet on this database.`,
+    );
+  }
+  const parsed = preparedDocumentSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new StoreSchemaError(
+      `Expected the prepared document of version ${JSON.stringify(version)} to match document version ${PREPARED_DOCUMENT_VERSION}, found: ${z.prettifyError(parsed.error)}`,
+      { cause: parsed.error },
+    );
+  }
+  return parsed.data;
 }

@@ -27,6 +27,8 @@ export interface SqliteDatabase {
   all(sql: string, values?: NodeSqlite.BindValues): SqliteRow[];
   /** The journal mode in force (`wal`). */
   readonly journalMode: string;
+  /** What opening it migrated. */
+  readonly migration: SqliteMigrationResult;
   close(): void;
 }
 
@@ -50,8 +52,7 @@ export function openSqliteDatabase(path: string): SqliteDatabase {
     db.exec('PRAGMA synchronous = FULL');
     db.exec('PRAGMA foreign_keys = ON');
     const database = wrapDatabase(db, String(mode?.journal_mode), () => lock.release());
-    migrateSchema(database);
-    return database;
+    return { ...database, migration: migrateSchema(database) };
   } catch (error) {
     if (db?.isOpen) db.close();
     lock.release();
@@ -59,7 +60,11 @@ export function openSqliteDatabase(path: string): SqliteDatabase {
   }
 }
 
-function wrapDatabase(db: NodeSqlite.Database, journalMode: string, onClose: () => void): SqliteDatabase {
+function wrapDatabase(
+  db: NodeSqlite.Database,
+  journalMode: string,
+  onClose: () => void,
+): Omit<SqliteDatabase, 'migration'> {
   return {
     journalMode,
     transaction<T>(fn: () => T): T {
@@ -108,8 +113,25 @@ function refuseNul<T extends NodeSqlite.BindValues | undefined>(values: T): T {
   return values;
 }
 
-function migrateSchema(database: SqliteDatabase): void {
+/** What a migration run did: the migrations it applied now (oldest first), and the schema version after it. */
+export interface SqliteMigrationResult {
+  applied: { version: number; name: string }[];
+  version: number;
+}
+
+/**
+ * Opens the SQLite file at `path` (creating it), applies the migrations it lacks and closes it again: what
+ * `signet migrate --data DIR` runs. The file must not be open elsewhere (`StoreLockedError`).
+ */
+export function migrateSqliteDatabase(path: string): SqliteMigrationResult {
+  const database = openSqliteDatabase(path);
+  database.close();
+  return database.migration;
+}
+
+function migrateSchema(database: Omit<SqliteDatabase, 'migration'>): SqliteMigrationResult {
   const latest = SQLITE_MIGRATIONS.at(-1)?.version ?? 0;
+  const applied: SqliteMigrationResult['applied'] = [];
   database.transaction(() => {
     database.run(
       'CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL) STRICT',
@@ -127,6 +149,8 @@ function migrateSchema(database: SqliteDatabase): void {
         migration.version,
         new Date().toISOString(),
       ]);
+      applied.push({ version: migration.version, name: migration.name });
     }
   });
+  return { applied, version: latest };
 }

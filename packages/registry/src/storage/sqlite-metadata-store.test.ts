@@ -8,9 +8,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { describeMetadataStoreContract } from './contract/metadata-store-contract';
+import { examplePreparedDocument, runMetadataStoreContract } from './contract/metadata-store-contract';
 import { StoreLockedError, StoreSchemaError } from './errors';
-import { openSqliteDatabase } from './sqlite-database';
+import { migrateSqliteDatabase, openSqliteDatabase } from './sqlite-database';
 import { openSqliteMetadataStore } from './sqlite-metadata-store';
 
 const roots: string[] = [];
@@ -23,9 +23,14 @@ afterAll(async () => {
   await Promise.all(roots.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
-describeMetadataStoreContract('sqlite (node-sqlite3-wasm)', async () =>
-  openSqliteMetadataStore({ path: join(await newDir(), 'signet.db') }),
-);
+// twoHandles is not declared: one process owns the file (owner-lock.ts) and a second open is refused, by design.
+runMetadataStoreContract('sqlite (node-sqlite3-wasm)', {
+  capabilities: { reopen: true, clock: true },
+  open: async ({ now }) => {
+    const path = join(await newDir(), 'signet.db');
+    return { store: await openSqliteMetadataStore({ path, now }), openHandle: () => openSqliteMetadataStore({ path }) };
+  },
+});
 
 const CRASH_CHILD = fileURLToPath(new URL('./fixtures/crash-in-transaction.ts', import.meta.url));
 // `--import tsx` would resolve from the child's cwd; give it the loader's absolute URL.
@@ -50,7 +55,7 @@ describe('openSqliteMetadataStore', () => {
 
   it('creates its folder and keeps everything across a reopen, in WAL mode', async () => {
     const store = await seed();
-    await store.publishVersion('acme', 'hello', '1.0.0', { downloads: { linux_amd64: { shasum: 'x' } } });
+    await store.publishVersion('acme', 'hello', '1.0.0', examplePreparedDocument('x'));
     await store.close();
     expect(existsSync(`${path}.owner`)).toBe(false);
     expect(existsSync(`${path}.lock`)).toBe(false);
@@ -58,24 +63,15 @@ describe('openSqliteMetadataStore', () => {
     const reopened = await openSqliteMetadataStore({ path });
     expect(await reopened.getVersion('acme', 'hello', '1.0.0')).toMatchObject({
       state: 'published',
-      prepared: { downloads: { linux_amd64: { shasum: 'x' } } },
+      prepared: examplePreparedDocument('x'),
     });
     expect(await reopened.listFiles('acme', 'hello', '1.0.0')).toHaveLength(1);
     await reopened.close();
     const db = openSqliteDatabase(path);
     expect(db.journalMode).toBe('wal');
-    expect(db.all('SELECT version FROM schema_version')).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(db.all('SELECT version FROM schema_version')).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+    expect(db.all('SELECT prepared_version FROM versions')).toEqual([{ prepared_version: 1 }]);
     db.close();
-  });
-
-  it('refuses a NUL in any text instead of naming a shorter record (SQLite would cut at the NUL)', async () => {
-    const store = await seed();
-    await expect(store.getNamespace('acme\0anything')).rejects.toMatchObject({ code: 'INPUT_INVALID' });
-    await expect(store.createNamespace({ name: 'ab\0cd', visibility: 'public' })).rejects.toMatchObject({
-      code: 'INPUT_INVALID',
-    });
-    expect((await store.listNamespaces()).map((n) => n.name)).toEqual(['acme']);
-    await store.close();
   });
 
   it('frees the publish leases of a process that died: one process owns the file', async () => {
@@ -87,14 +83,6 @@ describe('openSqliteMetadataStore', () => {
     await reopened.close();
   });
 
-  it('stamps records with the given clock', async () => {
-    const store = await openSqliteMetadataStore({ path, now: () => new Date('2026-02-03T04:05:06.789Z') });
-    expect((await store.createNamespace({ name: 'acme', visibility: 'public' })).createdAt).toBe(
-      '2026-02-03T04:05:06.789Z',
-    );
-    await store.close();
-  });
-
   it('refuses a second open while the first is open, in this process or another', async () => {
     const store = await openSqliteMetadataStore({ path });
     await expect(openSqliteMetadataStore({ path })).rejects.toBeInstanceOf(StoreLockedError);
@@ -103,6 +91,36 @@ describe('openSqliteMetadataStore', () => {
 
     await writeFile(`${path}.owner`, JSON.stringify({ pid: process.pid, host: 'another-host' }));
     await expect(openSqliteMetadataStore({ path })).rejects.toThrow(/open by process .* "another-host"/);
+  });
+
+  it('refuses a prepared document of a shape it does not know, naming the version', async () => {
+    const store = await seed();
+    await store.publishVersion('acme', 'hello', '1.0.0', examplePreparedDocument());
+    await store.close();
+    const db = openSqliteDatabase(path);
+    db.run('UPDATE versions SET prepared_version = 2');
+    db.close();
+    const reopened = await openSqliteMetadataStore({ path });
+    await expect(reopened.getVersion('acme', 'hello', '1.0.0')).rejects.toThrow(/document version 1, found 2/);
+    await reopened.close();
+    const again = openSqliteDatabase(path);
+    again.run(`UPDATE versions SET prepared_version = 1, prepared = '{"protocols":"5.0"}'`);
+    again.close();
+    const broken = await openSqliteMetadataStore({ path });
+    await expect(broken.listVersions('acme', 'hello')).rejects.toBeInstanceOf(StoreSchemaError);
+    await broken.close();
+  });
+
+  it('migrates a fresh file and says what it applied, then nothing on the next run', () => {
+    expect(migrateSqliteDatabase(path)).toEqual({
+      applied: [
+        { version: 1, name: expect.any(String) as string },
+        { version: 2, name: expect.any(String) as string },
+        { version: 3, name: 'the version of each prepared document' },
+      ],
+      version: 3,
+    });
+    expect(migrateSqliteDatabase(path)).toEqual({ applied: [], version: 3 });
   });
 
   it('refuses a database from a newer schema', async () => {
@@ -141,7 +159,7 @@ describe('openSqliteMetadataStore', () => {
       expect((await store.listNamespaces()).map((n) => n.name)).toEqual(['acme', 'committed']);
       expect(await store.getVersion('acme', 'hello', '1.0.0')).toMatchObject({ state: 'draft' });
       expect(await store.listFiles('acme', 'hello', '1.0.0')).toMatchObject([{ sha256: 'a'.repeat(64), size: 10 }]);
-      expect(await store.publishVersion('acme', 'hello', '1.0.0', { ok: true })).toBe(true);
+      expect(await store.publishVersion('acme', 'hello', '1.0.0', examplePreparedDocument())).toBe(true);
       await store.close();
       const db = openSqliteDatabase(path);
       expect(db.all('PRAGMA integrity_check')).toEqual([{ integrity_check: 'ok' }]);

@@ -20,7 +20,13 @@ import {
   readVersionFileRow,
   readVersionRow,
 } from './sqlite-rows';
-import type { ValidatedFile, VersionFileRecord, VersionRecord } from './records';
+import {
+  PREPARED_DOCUMENT_VERSION,
+  type ValidatedFile,
+  type VersionFileRecord,
+  type VersionRecord,
+  type VersionWithFiles,
+} from './records';
 
 /** Options of `openSqliteMetadataStore`. */
 export interface SqliteMetadataStoreOptions {
@@ -121,6 +127,12 @@ function listFileRows(db: SqliteDatabase, namespace: string, type: string, versi
   return db
     .all(`SELECT * FROM version_files WHERE ${VERSION_KEY} ORDER BY file_name`, [namespace, type, version])
     .map(readVersionFileRow);
+}
+
+function listVersionRows(db: SqliteDatabase, namespace: string, type: string): VersionRecord[] {
+  return db
+    .all('SELECT * FROM versions WHERE namespace = ? AND type = ? ORDER BY created_at, rowid', [namespace, type])
+    .map(readVersionRow);
 }
 
 function sameFiles(stored: readonly ValidatedFile[], validated: readonly ValidatedFile[]): boolean {
@@ -278,7 +290,7 @@ function providerMethods(
 
 function versionMethods(
   context: StoreContext,
-): Pick<MetadataStore, 'createVersion' | 'getVersion' | 'listVersions' | 'deleteDraft'> {
+): Pick<MetadataStore, 'createVersion' | 'getVersion' | 'listVersions' | 'listVersionsWithFiles' | 'deleteDraft'> {
   const { db, now } = context;
   return {
     createVersion: (input) =>
@@ -318,12 +330,26 @@ function versionMethods(
         const row = db.get(`SELECT * FROM versions WHERE ${VERSION_KEY}`, [namespace, type, version]);
         return row && readVersionRow(row);
       }),
-    listVersions: (namespace, type) =>
-      call(() =>
-        db
-          .all('SELECT * FROM versions WHERE namespace = ? AND type = ? ORDER BY created_at, rowid', [namespace, type])
-          .map(readVersionRow),
-      ),
+    listVersions: (namespace, type) => call(() => listVersionRows(db, namespace, type)),
+    // Two queries whatever the number of versions (all versions, then all their files), in one synchronous read.
+    listVersionsWithFiles: (namespace, type) =>
+      call(() => {
+        const files = new Map<string, VersionFileRecord[]>();
+        const rows = db.all('SELECT * FROM version_files WHERE namespace = ? AND type = ? ORDER BY file_name', [
+          namespace,
+          type,
+        ]);
+        for (const row of rows) {
+          const key = String(row.version);
+          const list = files.get(key) ?? [];
+          list.push(readVersionFileRow(row));
+          files.set(key, list);
+        }
+        return listVersionRows(db, namespace, type).map((v): VersionWithFiles => ({
+          ...v,
+          files: files.get(v.version) ?? [],
+        }));
+      }),
     deleteDraft: (namespace, type, version) =>
       call(() =>
         db.transaction(() => {
@@ -430,9 +456,9 @@ function publishMethods(
             if (!sameFiles(listFileRows(db, namespace, type, version), condition.files)) return false;
           }
           const { changes } = db.run(
-            `UPDATE versions SET state = 'published', published_at = ?, prepared = ?, publish_lease = NULL,
-             publish_lease_until = NULL WHERE ${VERSION_KEY} AND state = 'draft'`,
-            [now(), JSON.stringify(prepared) ?? null, namespace, type, version],
+            `UPDATE versions SET state = 'published', published_at = ?, prepared = ?, prepared_version = ?,
+             publish_lease = NULL, publish_lease_until = NULL WHERE ${VERSION_KEY} AND state = 'draft'`,
+            [now(), JSON.stringify(prepared), PREPARED_DOCUMENT_VERSION, namespace, type, version],
           );
           return changes === 1;
         }),

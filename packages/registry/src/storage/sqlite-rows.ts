@@ -1,15 +1,17 @@
 import type { SqliteRow } from './sqlite-database';
-import type {
-  KeyRecord,
-  NamespaceRecord,
-  ProviderRecord,
-  TokenRecord,
-  VersionFileRecord,
-  VersionRecord,
+import {
+  readPreparedDocument,
+  type KeyRecord,
+  type NamespaceRecord,
+  type ProviderRecord,
+  type TokenRecord,
+  type VersionFileRecord,
+  type VersionRecord,
 } from './records';
 
 // Rows of the embedded schema (sqlite-schema.ts) read back into records. The schema's CHECK constraints keep
-// the union columns to their values, so the casts below are what the database guarantees.
+// the union columns to their values, so the casts below are what the database guarantees; the prepared document
+// is checked against its schema (records.ts).
 
 /** Reads a `namespaces` row. */
 export function readNamespaceRow(row: SqliteRow): NamespaceRecord {
@@ -73,7 +75,9 @@ export function readVersionRow(row: SqliteRow): VersionRecord {
   const prepared = optionalText(row, 'prepared');
   if (deprecation !== undefined) version.deprecation = deprecation;
   if (publishedAt !== undefined) version.publishedAt = publishedAt;
-  if (prepared !== undefined) version.prepared = JSON.parse(prepared) as unknown;
+  if (prepared !== undefined) {
+    version.prepared = readPreparedDocument(version.version, Number(row.prepared_version), JSON.parse(prepared));
+  }
   return version;
 }
 

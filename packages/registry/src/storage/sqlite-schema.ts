@@ -1,6 +1,8 @@
 /** One step of the embedded database's schema; applied once, in order, inside a transaction. */
 export interface SqliteMigration {
   version: number;
+  /** What it does, as `signet migrate` prints it. */
+  name: string;
   sql: string;
 }
 
@@ -12,6 +14,7 @@ export interface SqliteMigration {
 export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   {
     version: 1,
+    name: 'namespaces, tokens, keys, providers, versions and their files',
     sql: `
       CREATE TABLE namespaces (
         name TEXT PRIMARY KEY,
@@ -81,10 +84,22 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
     // a publisher that crashed does not freeze the draft for ever. The digest index makes "is this blob still
     // referenced?" (deleting unused bytes) a lookup.
     version: 2,
+    name: 'publish leases and the digest index',
     sql: `
       ALTER TABLE versions ADD COLUMN publish_lease TEXT;
       ALTER TABLE versions ADD COLUMN publish_lease_until TEXT;
       CREATE INDEX version_files_by_sha256 ON version_files (sha256);
+    `,
+  },
+  {
+    // The prepared document's shape is versioned (records.ts, PREPARED_DOCUMENT_VERSION): every stored document
+    // says which shape it has, so that a reader refuses a shape it does not know instead of misreading it. The
+    // documents written before are of shape 1.
+    version: 3,
+    name: 'the version of each prepared document',
+    sql: `
+      ALTER TABLE versions ADD COLUMN prepared_version INTEGER;
+      UPDATE versions SET prepared_version = 1 WHERE prepared IS NOT NULL;
     `,
   },
 ];

@@ -13,6 +13,15 @@ import type { BlobStore } from '../storage/blob-store';
 import type { MetadataStore } from '../storage/metadata-store';
 import { openSqliteMetadataStore } from '../storage/sqlite-metadata-store';
 
+// Storage contract suites: every backend runs the same one, with the capabilities it declares
+export {
+  examplePreparedDocument,
+  runMetadataStoreContract,
+  type MetadataStoreCapabilities,
+  type MetadataStoreContractOptions,
+  type MetadataStoreSubject,
+} from '../storage/contract/metadata-store-contract';
+
 // Real servers for tests
 export { postgresUnavailableReason, startPostgres, type PostgresServer, type StartPostgresOptions } from './postgres';
 

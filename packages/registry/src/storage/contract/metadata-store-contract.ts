@@ -1,8 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, test } from 'vitest';
 
 import { StoreConflictError, StoreNotFoundError, StoreQuotaError } from '../errors';
 import type { MetadataStore } from '../metadata-store';
-import type { NewKey, NewToken, NewVersionFile } from '../records';
+import type { NewKey, NewToken, NewVersionFile, PreparedDocument } from '../records';
 
 const SHA_A = 'a'.repeat(64);
 const SHA_B = 'b'.repeat(64);
@@ -21,25 +21,109 @@ const ZIP_VERSION = {
   protocols: ['5.0'],
   keyId: '0123456789ABCDEF',
 };
-const PREPARED = { protocols: ['5.0'], downloads: { linux_amd64: { shasum: SHA_A, nested: [1, 'two', null] } } };
+
+/**
+ * A prepared document of the current shape for acme/hello 1.0.0, told apart by `shasum` (the race tests name
+ * their winner in it). For backend-specific tests too.
+ */
+export function examplePreparedDocument(shasum = SHA_A): PreparedDocument {
+  const file = (name: string) => `/v1/files/acme/hello/1.0.0/${name}`;
+  return {
+    protocols: ['5.0'],
+    platforms: [{ os: 'linux', arch: 'amd64' }],
+    downloads: {
+      linux_amd64: {
+        protocols: ['5.0'],
+        os: 'linux',
+        arch: 'amd64',
+        filename: ZIP.fileName,
+        download_url: file(ZIP.fileName),
+        shasums_url: file('terraform-provider-hello_1.0.0_SHA256SUMS'),
+        shasums_signature_url: file('terraform-provider-hello_1.0.0_SHA256SUMS.sig'),
+        shasum,
+        signing_keys: { gpg_public_keys: [{ key_id: KEY.keyId, ascii_armor: KEY.asciiArmor, trust_signature: '' }] },
+      },
+    },
+    mirror: { archives: { linux_amd64: { url: file(ZIP.fileName), hashes: ['h1:abc=', `zh:${shasum}`] } } },
+    files: { [ZIP.fileName]: { sha256: shasum, size: 10 } },
+    keyId: KEY.keyId,
+    fingerprint: KEY.fingerprint,
+    report: {
+      ok: true,
+      key_id: KEY.keyId,
+      platforms: [{ platform: 'linux_amd64', file_name: ZIP.fileName, size: 10, sha256: shasum, h1: 'h1:abc=' }],
+      problems: [{ code: 'SOME_WARNING', severity: 'warning', message: 'ünïcødé ✓ "quoted" \\ back' }],
+    },
+  };
+}
+const PREPARED = examplePreparedDocument();
+/** The document racer `i` publishes. */
+const winnerDocument = (i: number) => examplePreparedDocument(i.toString(16).padStart(64, '0'));
 
 function isIsoDate(value: string | undefined): boolean {
   return value !== undefined && new Date(value).toISOString() === value;
 }
 
 /**
- * The behaviour every `MetadataStore` backend must have. `create` returns a new, empty store for each test; the
- * suite closes it.
+ * What a backend can do beyond the interface, declared by the suite's caller. A test that needs an undeclared
+ * capability is registered as skipped, its title naming the capability, never run so that it passes vacuously.
  */
-export function describeMetadataStoreContract(name: string, create: () => Promise<MetadataStore>): void {
+export interface MetadataStoreCapabilities {
+  /** `openHandle` gives a second, concurrently open store on the same backend (two replicas, two processes). */
+  twoHandles?: boolean;
+  /** `openHandle` after every handle closed gives a store that still holds what was written (durable backend). */
+  reopen?: boolean;
+  /** `open({ now })` stamps records with the given clock. */
+  clock?: boolean;
+}
+
+/** A new, empty backend and a store on it, as the contract's `open` returns it. */
+export interface MetadataStoreSubject {
+  store: MetadataStore;
+  /** Opens another store on the same backend (needed by `twoHandles` and `reopen`); the suite closes it. */
+  openHandle?: () => Promise<MetadataStore>;
+  /** Frees the backend after every store of it closed (drop a database, remove a folder). */
+  dispose?: () => Promise<void>;
+}
+
+/** Options of `runMetadataStoreContract`. */
+export interface MetadataStoreContractOptions {
+  open: (options: { now?: () => Date }) => Promise<MetadataStoreSubject>;
+  capabilities: MetadataStoreCapabilities;
+}
+
+/**
+ * The behaviour every `MetadataStore` backend must have, as one vitest suite. `open` makes a new, empty backend
+ * for each test; the suite closes every store it got and then disposes of the backend.
+ */
+export function runMetadataStoreContract(name: string, options: MetadataStoreContractOptions): void {
+  const { capabilities } = options;
+  /** `it`, or a skipped test whose title says which capability was not declared. */
+  const itWith = (capability: keyof MetadataStoreCapabilities, title: string, fn: () => Promise<void>) =>
+    capabilities[capability] === true
+      ? it(title, { timeout: 30_000 }, fn)
+      : test.skip(`${title} (capability ${capability} not declared)`, fn);
+
   describe(`MetadataStore contract: ${name}`, () => {
+    let subject: MetadataStoreSubject;
     let store: MetadataStore;
+    const extra: MetadataStore[] = [];
     beforeEach(async () => {
-      store = await create();
+      subject = await options.open({});
+      store = subject.store;
     });
     afterEach(async () => {
+      for (const handle of extra.splice(0)) await handle.close();
       await store.close();
+      await subject.dispose?.();
     });
+
+    async function openHandle(): Promise<MetadataStore> {
+      if (subject.openHandle === undefined) throw new Error('The capability needs `openHandle` on the subject.');
+      const handle = await subject.openHandle();
+      extra.push(handle);
+      return handle;
+    }
 
     /** acme (public) with provider acme/hello and a draft 1.0.0. */
     async function seedDraft() {
@@ -313,7 +397,7 @@ export function describeMetadataStoreContract(name: string, create: () => Promis
         const published = await store.getVersion('acme', 'hello', '1.0.0');
         expect(published).toMatchObject({ state: 'published', prepared: PREPARED, yanked: false });
         expect(isIsoDate(published?.publishedAt)).toBe(true);
-        expect(await store.publishVersion('acme', 'hello', '1.0.0', { other: true })).toBe(false);
+        expect(await store.publishVersion('acme', 'hello', '1.0.0', examplePreparedDocument(SHA_B))).toBe(false);
         expect((await store.getVersion('acme', 'hello', '1.0.0'))?.prepared).toEqual(PREPARED);
         await expect(store.publishVersion('acme', 'hello', '9.9.9', PREPARED)).rejects.toBeInstanceOf(
           StoreNotFoundError,
@@ -323,11 +407,11 @@ export function describeMetadataStoreContract(name: string, create: () => Promis
       it('lets exactly one of twenty concurrent publishes win, and keeps the winner’s prepared JSON', async () => {
         await seedDraft();
         const results = await Promise.all(
-          Array.from({ length: 20 }, (_, i) => store.publishVersion('acme', 'hello', '1.0.0', { winner: i })),
+          Array.from({ length: 20 }, (_, i) => store.publishVersion('acme', 'hello', '1.0.0', winnerDocument(i))),
         );
         expect(results.filter(Boolean)).toHaveLength(1);
         const winner = results.indexOf(true);
-        expect((await store.getVersion('acme', 'hello', '1.0.0'))?.prepared).toEqual({ winner });
+        expect((await store.getVersion('acme', 'hello', '1.0.0'))?.prepared).toEqual(winnerDocument(winner));
       });
     });
 
@@ -437,6 +521,213 @@ export function describeMetadataStoreContract(name: string, create: () => Promis
         expect(await store.getVersion('acme', 'hello', '1.0.0')).toMatchObject({ yanked: false, state: 'draft' });
         await expect(store.setYanked('acme', 'hello', '9.9.9', true)).rejects.toBeInstanceOf(StoreNotFoundError);
         await expect(store.setDeprecation('acme', 'hello', '9.9.9', null)).rejects.toBeInstanceOf(StoreNotFoundError);
+      });
+    });
+
+    describe('versions with their files', () => {
+      it('lists every version in creation order, each with its files by name, in one call', async () => {
+        await seedDraft();
+        const sums: NewVersionFile = { fileName: 'terraform-provider-hello_1.0.0_SHA256SUMS', sha256: SHA_B, size: 3 };
+        await store.putFile('acme', 'hello', '1.0.0', ZIP);
+        await store.putFile('acme', 'hello', '1.0.0', sums);
+        await store.createVersion({ ...ZIP_VERSION, version: '0.1.0' });
+        await store.publishVersion('acme', 'hello', '1.0.0', PREPARED);
+        const listed = await store.listVersionsWithFiles('acme', 'hello');
+        expect(listed.map((v) => [v.version, v.state, v.files.map((f) => f.fileName)])).toEqual([
+          ['1.0.0', 'published', [sums.fileName, ZIP.fileName]],
+          ['0.1.0', 'draft', []],
+        ]);
+        const [published, draft] = listed;
+        const { files, ...record } = published!;
+        expect(record).toEqual(await store.getVersion('acme', 'hello', '1.0.0'));
+        expect(files).toEqual(await store.listFiles('acme', 'hello', '1.0.0'));
+        expect(draft).toEqual({ ...(await store.getVersion('acme', 'hello', '0.1.0')), files: [] });
+        expect(await store.listVersionsWithFiles('acme', 'nope')).toEqual([]);
+      });
+    });
+
+    describe('text', () => {
+      it('refuses a NUL in any text with INPUT_INVALID instead of storing or naming a shorter record', async () => {
+        await store.createNamespace({ name: 'acme', visibility: 'public' });
+        await expect(store.getNamespace('acme\0anything')).rejects.toMatchObject({ code: 'INPUT_INVALID' });
+        await expect(store.createNamespace({ name: 'ab\0cd', visibility: 'public' })).rejects.toMatchObject({
+          code: 'INPUT_INVALID',
+        });
+        await expect(store.createToken({ ...TOKEN, name: 'c\0i' })).rejects.toMatchObject({ code: 'INPUT_INVALID' });
+        expect((await store.listNamespaces()).map((n) => n.name)).toEqual(['acme']);
+        expect(await store.listTokens()).toEqual([]);
+      });
+
+      it('keeps any other Unicode text as given', async () => {
+        await store.createNamespace({ name: 'acme', visibility: 'public' });
+        const armor = 'ünïcødé ✓ 🔑 \u2028 "q" \\ \t\r\n';
+        await store.addKey({ ...KEY, asciiArmor: armor, source: '日本' });
+        expect(await store.getKey('acme', KEY.keyId)).toMatchObject({ asciiArmor: armor, source: '日本' });
+      });
+    });
+
+    describe('clock', () => {
+      itWith('clock', 'stamps every record with the clock it was opened with', async () => {
+        const at = new Date('2026-02-03T04:05:06.789Z');
+        const clocked = await options.open({ now: () => at });
+        const other = clocked.store;
+        try {
+          expect((await other.createNamespace({ name: 'acme', visibility: 'public' })).createdAt).toBe(
+            at.toISOString(),
+          );
+          expect((await other.createToken(TOKEN)).createdAt).toBe(at.toISOString());
+          await other.createProvider({ namespace: 'acme', type: 'hello' });
+          await other.createVersion(ZIP_VERSION);
+          expect((await other.putFile('acme', 'hello', '1.0.0', ZIP)).file.uploadedAt).toBe(at.toISOString());
+          await other.publishVersion('acme', 'hello', '1.0.0', PREPARED);
+          expect(await other.getVersion('acme', 'hello', '1.0.0')).toMatchObject({
+            createdAt: at.toISOString(),
+            publishedAt: at.toISOString(),
+          });
+          expect(await other.revokeToken('t1')).toBe(true);
+          expect((await other.findTokenBySecretHash(SHA_A))?.revokedAt).toBe(at.toISOString());
+        } finally {
+          await other.close();
+          await clocked.dispose?.();
+        }
+      });
+    });
+
+    describe('two handles on one backend (two replicas)', () => {
+      itWith('twoHandles', 'sees what the other handle wrote', async () => {
+        const other = await openHandle();
+        await seedDraft();
+        await store.putFile('acme', 'hello', '1.0.0', ZIP);
+        expect(await other.listFiles('acme', 'hello', '1.0.0')).toEqual(
+          await store.listFiles('acme', 'hello', '1.0.0'),
+        );
+        expect(await other.publishVersion('acme', 'hello', '1.0.0', PREPARED)).toBe(true);
+        expect(await store.getVersion('acme', 'hello', '1.0.0')).toMatchObject({
+          state: 'published',
+          prepared: PREPARED,
+        });
+        await expect(store.createNamespace({ name: 'acme', visibility: 'private' })).rejects.toBeInstanceOf(
+          StoreConflictError,
+        );
+      });
+
+      itWith(
+        'twoHandles',
+        'of twenty concurrent publishes of one version over two handles, exactly one wins',
+        async () => {
+          const handles = [store, await openHandle()];
+          await seedDraft();
+          await store.putFile('acme', 'hello', '1.0.0', ZIP);
+          const results = await Promise.all(
+            Array.from({ length: 20 }, (_, i) =>
+              handles[i % 2]!.publishVersion('acme', 'hello', '1.0.0', winnerDocument(i)),
+            ),
+          );
+          expect(results.filter(Boolean)).toHaveLength(1);
+          const winner = results.indexOf(true);
+          for (const handle of handles) {
+            expect((await handle.getVersion('acme', 'hello', '1.0.0'))?.prepared).toEqual(winnerDocument(winner));
+          }
+        },
+      );
+
+      itWith(
+        'twoHandles',
+        'of twenty concurrent leased publishes over two handles, one lease and one flip',
+        async () => {
+          const handles = [store, await openHandle()];
+          await seedDraft();
+          await store.putFile('acme', 'hello', '1.0.0', ZIP);
+          const files = [{ fileName: ZIP.fileName, sha256: SHA_A }];
+          const results = await Promise.all(
+            Array.from({ length: 20 }, async (_, i) => {
+              const handle = handles[i % 2]!;
+              const lease = await handle.beginPublish('acme', 'hello', '1.0.0', { leaseMs: 60_000 });
+              if (lease === undefined) return 'no lease';
+              return (await handle.publishVersion('acme', 'hello', '1.0.0', winnerDocument(i), { lease, files }))
+                ? 'won'
+                : 'lost';
+            }),
+          );
+          expect(results.filter((r) => r === 'won')).toHaveLength(1);
+          expect(results.filter((r) => r === 'no lease')).toHaveLength(19);
+        },
+      );
+
+      itWith('twoHandles', 'a lease taken through one handle freezes the files for the other', async () => {
+        const other = await openHandle();
+        await seedDraft();
+        await store.putFile('acme', 'hello', '1.0.0', ZIP);
+        const lease = await store.beginPublish('acme', 'hello', '1.0.0', { leaseMs: 60_000 });
+        await expect(other.putFile('acme', 'hello', '1.0.0', { ...ZIP, sha256: SHA_B })).rejects.toBeInstanceOf(
+          StoreConflictError,
+        );
+        expect(await other.beginPublish('acme', 'hello', '1.0.0', { leaseMs: 60_000 })).toBeUndefined();
+        expect(await other.publishVersion('acme', 'hello', '1.0.0', PREPARED)).toBe(false);
+        await store.abortPublish('acme', 'hello', '1.0.0', lease!);
+        await other.putFile('acme', 'hello', '1.0.0', { ...ZIP, sha256: SHA_B });
+      });
+
+      itWith(
+        'twoHandles',
+        'concurrent creates of one namespace over two handles: one record, the rest conflict',
+        async () => {
+          const handles = [store, await openHandle()];
+          const results = await Promise.allSettled(
+            Array.from({ length: 10 }, (_, i) =>
+              handles[i % 2]!.createNamespace({ name: 'acme', visibility: i % 3 === 0 ? 'private' : 'public' }),
+            ),
+          );
+          expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+          for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(StoreConflictError);
+          expect(await store.listNamespaces()).toHaveLength(1);
+        },
+      );
+
+      itWith('twoHandles', 'concurrent uploads over two handles never take the drafts past the quota', async () => {
+        const handles = [store, await openHandle()];
+        await seedDraft();
+        await store.createVersion({ ...ZIP_VERSION, version: '2.0.0' });
+        const results = await Promise.allSettled(
+          Array.from({ length: 10 }, (_, i) =>
+            handles[i % 2]!.putFile(
+              'acme',
+              'hello',
+              i % 4 < 2 ? '1.0.0' : '2.0.0',
+              { fileName: `f${i}.zip`, sha256: SHA_A, size: 30 },
+              { quotaBytes: 100 },
+            ),
+          ),
+        );
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+        for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(StoreQuotaError);
+        expect(await store.sumDraftBytes('acme')).toBe(90);
+      });
+    });
+
+    describe('reopen', () => {
+      itWith('reopen', 'keeps every record after every handle closed and the backend is opened again', async () => {
+        await seedDraft();
+        await store.createToken(TOKEN);
+        await store.createToken({ ...TOKEN, id: 't0', secretHash: SHA_B });
+        await store.addKey(KEY);
+        await store.putFile('acme', 'hello', '1.0.0', ZIP);
+        await store.createVersion({ ...ZIP_VERSION, version: '0.1.0' });
+        await store.publishVersion('acme', 'hello', '1.0.0', PREPARED);
+        const before = {
+          versions: await store.listVersionsWithFiles('acme', 'hello'),
+          tokens: await store.listTokens(),
+          keys: await store.listKeys('acme'),
+        };
+        await store.close();
+        store = await openHandle();
+        expect({
+          versions: await store.listVersionsWithFiles('acme', 'hello'),
+          tokens: await store.listTokens(),
+          keys: await store.listKeys('acme'),
+        }).toEqual(before);
+        expect(before.versions.map((v) => v.version)).toEqual(['1.0.0', '0.1.0']);
+        expect(before.tokens.map((t) => t.id)).toEqual(['t1', 't0']);
       });
     });
   });
