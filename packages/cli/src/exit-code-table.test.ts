@@ -47,6 +47,10 @@ const NOT_APPLICABLE: Record<string, Partial<Record<Row, string>>> = {
     3: 'what stops it from starting is the caller’s to fix: the port, --data, the TLS files (exit 2)',
   },
   'mirror export': { 1: 'it exports published versions, which were validated when published' },
+  'export static': {
+    1: 'it exports published versions, which were validated when published',
+    3: 'it reads a stopped registry’s folder and writes one: what is wrong with either is the caller’s (exit 2)',
+  },
   'namespaces create': { 1: 'a namespace has no release to validate' },
   'namespaces list': { 1: 'it only reads' },
   'tokens create': { 1: 'a token has no release to validate' },
@@ -349,6 +353,40 @@ const CASES: Case[] = [
     what: '--data of a folder that holds no signet serve data',
     args: () => ['mirror', 'export', '--out', join(dir, 'mirror-2'), '--data', 'empty'],
     says: /holds no `signet serve` data/,
+  },
+  // export static
+  {
+    command: 'export static',
+    exit: 0,
+    what: 'a stopped signet serve’s folder',
+    run: async () => {
+      expect(await (await startServe('static-data')).stop()).toBe(0);
+      return runCli(['export', 'static', '--out', join(dir, 'static-0'), '--data', 'static-data'], { cwd: dir });
+    },
+    says: /Exported 0 version\(s\) of 0 provider\(s\)/,
+  },
+  {
+    command: 'export static',
+    exit: 0,
+    what: '--print-nginx-config',
+    args: () => ['export', 'static', '--print-nginx-config', '--out', 'static-0'],
+    says: /default_type application\/json;/,
+  },
+  {
+    command: 'export static',
+    exit: 2,
+    what: '--data of a folder that holds no signet serve data',
+    args: () => ['export', 'static', '--out', join(dir, 'static-2'), '--data', 'empty'],
+    says: /holds no `signet serve` data/,
+    code: 'INPUT_INVALID',
+  },
+  {
+    command: 'export static',
+    exit: 2,
+    what: '--data of a running signet serve',
+    args: () => ['export', 'static', '--out', join(dir, 'static-2'), '--data', 'serve'],
+    says: /in use by a running `signet serve`/,
+    code: 'STORE_LOCKED',
   },
   // registry administration
   {

@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   publish: async () => (await import('./commands/publish')).publish,
   serve: async () => (await import('./commands/serve')).serve,
   'mirror export': async () => (await import('./commands/mirror-export')).mirrorExport,
+  'export static': async () => (await import('./commands/export-static')).exportStatic,
   'namespaces create': async () => (await import('./commands/registry-admin')).namespacesCreate,
   'namespaces list': async () => (await import('./commands/registry-admin')).namespacesList,
   'tokens create': async () => (await import('./commands/registry-admin')).tokensCreate,
@@ -40,7 +41,7 @@ export async function loadCommand(name: string): Promise<Command | undefined> {
 }
 
 // Commands that take a sub-command word: `signet keys generate`, `signet tokens create`, ...
-const GROUPS = new Set(['keys', 'namespaces', 'tokens', 'mirror']);
+const GROUPS = new Set(['keys', 'namespaces', 'tokens', 'mirror', 'export']);
 
 /** Every command of the table, loaded (for the help texts only: a command run loads just its own module). */
 async function loadEntries(): Promise<CommandEntry[]> {
