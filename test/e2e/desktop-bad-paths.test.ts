@@ -191,7 +191,8 @@ describe.skipIf(missing.length > 0)(`the desktop's bad paths in Chromium${skippe
   });
 });
 
-describe.skipIf(!chromium)(`browser mode's request guard${chromium ? '' : ' — SKIPPED: chromium missing'}`, () => {
+// Raw HTTP only: this part needs no browser.
+describe("browser mode's request guard", () => {
   let guarded: BrowserModeApp;
   let dataDir: string;
 
