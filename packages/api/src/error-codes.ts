@@ -39,6 +39,7 @@ export const API_ERROR_CODES = [
   'BLOB_RANGE_NOT_SATISFIABLE',
   // The registry itself.
   'BUSY',
+  'STORE_UNAVAILABLE',
   'INTERNAL',
 ] as const;
 

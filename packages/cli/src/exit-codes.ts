@@ -70,6 +70,7 @@ export const EXIT_BY_CODE = {
   RANGE_NOT_SATISFIABLE: failure,
   BLOB_RANGE_NOT_SATISFIABLE: failure,
   BUSY: failure,
+  STORE_UNAVAILABLE: failure,
   INTERNAL: failure,
   REGISTRY_UNREACHABLE: failure,
   REGISTRY_TIMEOUT: failure,

@@ -5,11 +5,16 @@ import type { ZipLimits } from '@signet/core/node';
 import { bodyLimit } from 'hono/body-limit';
 
 import { isClientGone, noteCaller } from './access-log';
+import { subscribeCacheInvalidation } from './change-feed/cache-invalidation';
+import type { ChangeFeed } from './change-feed/change-feed';
+import { withChangeEvents } from './change-feed/change-events';
 import { createAuthenticator, type Principal } from './http/auth';
 import { mountApiRoutes } from './http/api-routes';
 import { errorBody, HttpError, toHttpError } from './http/errors';
+import { mountHealthRoutes, type ReadinessCheck } from './http/health-routes';
 import { createFastReads, mountProtocolRoutes } from './http/protocol-routes';
 import { createReadModel } from './http/read-model';
+import type { RegistryMetrics } from './metrics';
 import type { BlobStore } from './storage/blob-store';
 import type { MetadataStore } from './storage/metadata-store';
 import {
@@ -41,6 +46,22 @@ export interface RegistryAppOptions {
   readCacheTtlMs?: number | undefined;
   /** Called with every unexpected (5xx) error; the response never carries its details. */
   onError?: ((error: unknown, request: Request) => void) | undefined;
+  /**
+   * Where the store's changes are announced and heard (change-feed/): every publish, deprecation, yank, restore,
+   * revocation and key change this app makes is published to it, and each event heard drops the caches it
+   * touches. With a feed shared by replicas (PostgreSQL LISTEN/NOTIFY), give `readCacheTtlMs: Infinity` and
+   * `tokenCacheTtlMs: Infinity`: the caches then follow the events, not a clock.
+   */
+  changeFeed?: ChangeFeed | undefined;
+  /** How long a cached token is trusted. Default 5 s. */
+  tokenCacheTtlMs?: number | undefined;
+  /** Prometheus metrics: served at `GET /metrics` and fed by the store's writes and the cache invalidations. */
+  metrics?: RegistryMetrics | undefined;
+  /**
+   * What `GET /readyz` checks. Default: the metadata store and the blob store each answer a lookup of a record
+   * that does not exist.
+   */
+  readinessChecks?: Readonly<Record<string, ReadinessCheck>> | undefined;
 }
 
 export { DEFAULT_DRAFT_QUOTA_BYTES, DEFAULT_MAX_FILE_BYTES };
@@ -52,6 +73,11 @@ export type RegistryApp = OpenAPIHono<{ Variables: { principal: Principal | unde
    * gives, without a Request and a Response per request; `undefined` means "ask the app".
    */
   fastRead: (path: string) => string | undefined;
+  /**
+   * The pattern of the route that answers `method` `path` (`/v1/providers/:ns/:type/versions`), `unmatched` when
+   * none does: the metrics' route label, never the raw path.
+   */
+  routeOf: (method: string, path: string) => string;
 };
 
 /**
@@ -59,8 +85,23 @@ export type RegistryApp = OpenAPIHono<{ Variables: { principal: Principal | unde
  * listens; `startServer` (node-server.ts) serves it on Node, and tests call `app.request()` directly.
  */
 export function createRegistryApp(options: RegistryAppOptions): RegistryApp {
-  const auth = createAuthenticator(options.metadata, options.adminToken);
-  const readModel = createReadModel(options.metadata, options.readCacheTtlMs);
+  const metrics = options.metrics;
+  const metadata =
+    options.changeFeed || metrics
+      ? withChangeEvents(options.metadata, options.changeFeed, {
+          onUpload: metrics?.countUpload,
+          onPublish: metrics?.countPublish,
+        })
+      : options.metadata;
+  const auth = createAuthenticator(
+    metadata,
+    options.adminToken,
+    options.tokenCacheTtlMs === undefined ? {} : { cacheTtlMs: options.tokenCacheTtlMs },
+  );
+  const readModel = createReadModel(metadata, options.readCacheTtlMs);
+  if (options.changeFeed) {
+    subscribeCacheInvalidation(options.changeFeed, { readModel, auth, onInvalidate: metrics?.countCacheInvalidation });
+  }
   const signer = createUrlSigner(options.urlSigningSecret ?? randomBytes(32), options.urlTtlSeconds);
   const app = new OpenAPIHono<{ Variables: { principal: Principal | undefined } }>({
     // A body that does not match the schema: one 400 listing every field that is wrong.
@@ -112,10 +153,14 @@ export function createRegistryApp(options: RegistryAppOptions): RegistryApp {
     noteCaller(c.req.raw, c.get('principal'));
   });
 
+  mountHealthRoutes(app, {
+    checks: options.readinessChecks ?? defaultReadinessChecks(metadata, options.blobs),
+    metrics,
+  });
   mountProtocolRoutes(app, { readModel, blobs: options.blobs, auth, signer });
   mountApiRoutes(app, {
     ...createDraftServiceDeps({
-      metadata: options.metadata,
+      metadata,
       blobs: options.blobs,
       zipLimits: options.zipLimits,
       maxFileBytes: options.maxFileBytes,
@@ -125,5 +170,26 @@ export function createRegistryApp(options: RegistryAppOptions): RegistryApp {
     auth,
     readModel,
   });
-  return Object.assign(app, { fastRead: createFastReads(readModel) });
+  return Object.assign(app, { fastRead: createFastReads(readModel), routeOf: createRouteOf(app) });
+}
+
+/** A lookup of a record that does not exist, in each store: it answers only when the store is reachable. */
+function defaultReadinessChecks(metadata: MetadataStore, blobs: BlobStore): Record<string, ReadinessCheck> {
+  return {
+    database: () => metadata.getNamespace('signet-readiness-probe'),
+    blobs: () => blobs.stat('0'.repeat(64)),
+  };
+}
+
+function createRouteOf(app: OpenAPIHono<{ Variables: { principal: Principal | undefined } }>): RegistryApp['routeOf'] {
+  return (method, path) => {
+    // hono answers HEAD with the GET route.
+    const [matches] = app.router.match(method === 'HEAD' ? 'GET' : method, path);
+    for (let i = matches.length - 1; i >= 0; i--) {
+      const route = matches[i]![0][1];
+      // Middleware (app.use, or a pattern ending in *) is not the route that answered.
+      if (route.method !== 'ALL' && !route.path.endsWith('*')) return route.path;
+    }
+    return 'unmatched';
+  };
 }

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 
 import { readCaller, type AccessLogEntry } from './access-log';
+import type { RequestObservation } from './metrics';
 
 export interface StartServerOptions {
   /** The app's fetch handler (`createRegistryApp(...).fetch`). */
@@ -29,6 +30,12 @@ export interface StartServerOptions {
   accessLog?: ((entry: AccessLogEntry) => void) | undefined;
   /** How long a client may take to send a whole request (headers and body). Default Node's 300 s. */
   requestTimeoutMs?: number | undefined;
+  /**
+   * Request metrics, fast path included: called once per request when it ends, with the route pattern `routeOf`
+   * gives (`createRegistryApp(...).routeOf`; `unmatched` without it), never the raw path.
+   */
+  metrics?: { observeRequest(observation: RequestObservation): void } | undefined;
+  routeOf?: ((method: string, path: string) => string) | undefined;
 }
 
 export interface RunningServer {
@@ -55,6 +62,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     options.fastRead ? withFastRead(options.fastRead, app) : (req, res) => void app(req, res),
   );
   if (options.accessLog) listener = withAccessLog(options.accessLog, (req) => readCaller(requests.get(req)), listener);
+  if (options.metrics) listener = withRequestMetrics(options.metrics, options.routeOf, listener);
+  const shutdown = createShutdownTracker();
+  listener = shutdown.wrap(listener);
   const timeouts = timeoutOptions(options.requestTimeoutMs);
   const server = options.tls
     ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key, ...timeouts }, listener)
@@ -80,9 +90,38 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           clearTimeout(timer);
           resolve();
         });
-        server.closeIdleConnections();
+        shutdown.begin(() => server.closeIdleConnections());
       });
       return closing;
+    },
+  };
+}
+
+/**
+ * Graceful shutdown of kept-alive connections: `server.close()` stops accepting and drops idle connections, but a
+ * connection busy with a request would stay open for its keep-alive timeout after the answer. So, once shutdown
+ * begins, every answer not yet started says `Connection: close`, and each connection is dropped as soon as its
+ * answer has ended: in-flight requests finish, nothing new starts.
+ */
+function createShutdownTracker() {
+  const active = new Set<ServerResponse>();
+  let closeIdle: (() => void) | undefined;
+  return {
+    wrap(listener: RequestListener): RequestListener {
+      return (req, res) => {
+        if (closeIdle) res.shouldKeepAlive = false;
+        active.add(res);
+        res.once('close', () => {
+          active.delete(res);
+          if (closeIdle) setImmediate(closeIdle);
+        });
+        listener(req, res);
+      };
+    },
+    begin(closeIdleConnections: () => void) {
+      closeIdle = closeIdleConnections;
+      for (const res of active) if (!res.headersSent) res.shouldKeepAlive = false;
+      closeIdleConnections();
     },
   };
 }
@@ -214,6 +253,29 @@ function withAccessLog(
       if (tokenId !== undefined) entry.token_id = tokenId;
       if (aborted) entry.aborted = true;
       log(entry);
+    });
+    listener(req, res);
+  };
+}
+
+/** Observes each request's method, route pattern, status and duration once its response ended or its socket closed. */
+function withRequestMetrics(
+  metrics: NonNullable<StartServerOptions['metrics']>,
+  routeOf: StartServerOptions['routeOf'],
+  listener: RequestListener,
+): RequestListener {
+  return (req, res) => {
+    const started = performance.now();
+    res.once('close', () => {
+      const method = req.method ?? '';
+      const path = (req.url ?? '').split('?', 1)[0]!;
+      const status = !res.writableFinished && !res.headersSent ? 499 : res.statusCode;
+      metrics.observeRequest({
+        method,
+        route: routeOf ? routeOf(method, path) : 'unmatched',
+        status,
+        seconds: (performance.now() - started) / 1000,
+      });
     });
     listener(req, res);
   };

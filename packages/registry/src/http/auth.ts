@@ -49,6 +49,11 @@ export interface Authenticator {
 export interface AuthenticatorOptions {
   /** Stored tokens kept in memory (an LRU, each for 5 s at most). Default 1,000. */
   maxCachedTokens?: number;
+  /**
+   * How long a cached token is trusted. Default 5 s; a change feed that tells every replica of each revocation
+   * (`invalidate`) makes it `Infinity`.
+   */
+  cacheTtlMs?: number;
 }
 
 /**
@@ -61,6 +66,7 @@ export function createAuthenticator(
   options: AuthenticatorOptions = {},
 ): Authenticator {
   const adminHash = adminToken ? createHash('sha256').update(adminToken).digest() : undefined;
+  const ttlMs = options.cacheTtlMs ?? CACHE_TTL_MS;
   const cache = new LRUCache<string, { token: TokenRecord; at: number }>({
     max: options.maxCachedTokens ?? DEFAULT_MAX_CACHED_TOKENS,
   });
@@ -78,7 +84,7 @@ export function createAuthenticator(
       if (adminHash && timingSafeEqual(hash, adminHash)) return { role: 'admin', namespaces: [] };
       const hex = hash.toString('hex');
       let entry = cache.get(hex);
-      if (!entry || Date.now() - entry.at > CACHE_TTL_MS) {
+      if (!entry || Date.now() - entry.at > ttlMs) {
         const at = Date.now();
         const found = await metadata.findTokenBySecretHash(hex);
         entry = found && { token: found, at };

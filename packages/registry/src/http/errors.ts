@@ -76,8 +76,22 @@ export const STATUS_BY_CODE = {
   RANGE_NOT_SATISFIABLE: 416,
   BLOB_RANGE_NOT_SATISFIABLE: 416,
   BUSY: 503,
+  STORE_UNAVAILABLE: 503,
   INTERNAL: 500,
 } as const satisfies Record<ApiErrorCode, ErrorStatus>;
+
+/**
+ * The `Retry-After` (seconds) of each code answered 503: a client (and a load balancer) must be told when to come
+ * back, never left hanging. Exhaustive by type like STATUS_BY_CODE: a new 503 code without it does not compile.
+ */
+export const RETRY_AFTER_BY_CODE = {
+  BUSY: 5,
+  STORE_UNAVAILABLE: 5,
+} as const satisfies Record<CodeWithStatus<503>, number>;
+
+type CodeWithStatus<S extends ErrorStatus> = {
+  [C in ApiErrorCode]: (typeof STATUS_BY_CODE)[C] extends S ? C : never;
+}[ApiErrorCode];
 const PROBLEM_CODE_SET = new Set<string>(PROBLEM_CODES);
 
 /** The status of a code an error body may carry; `undefined` for a code in neither list. */
@@ -93,7 +107,7 @@ export function toHttpError(error: unknown): HttpError | undefined {
     const status = statusOfCode(error.code);
     // A SignetError from the core or the storage is not an internal fault only when its code is a known one.
     if (status === undefined || error.code === 'INTERNAL') return undefined;
-    return new HttpError(status, error.code as ErrorCode, error.message);
+    return new HttpError(status, error.code as ErrorCode, error.message, retryAfterHeaders(error));
   }
   if (error instanceof HTTPException && error.status < 500) {
     // hono's own 4xx: a body that is not JSON, a body over the limit.
@@ -121,6 +135,20 @@ export function toHttpError(error: unknown): HttpError | undefined {
     return new HttpError(400, 'REQUEST_INVALID', error.message);
   }
   return undefined;
+}
+
+/**
+ * `Retry-After` for a SignetError answered 503: the error's own `retryAfterSeconds` when it says (a store that knows
+ * how long a reconnect takes), else the code's default.
+ */
+function retryAfterHeaders(error: { code: string; retryAfterSeconds?: unknown }): Record<string, string> {
+  if (!Object.hasOwn(RETRY_AFTER_BY_CODE, error.code)) return {};
+  const own = error.retryAfterSeconds;
+  const seconds =
+    typeof own === 'number' && Number.isInteger(own) && own > 0
+      ? own
+      : RETRY_AFTER_BY_CODE[error.code as keyof typeof RETRY_AFTER_BY_CODE];
+  return { 'Retry-After': String(seconds) };
 }
 
 /** The JSON body of an error response. */

@@ -44,6 +44,8 @@ export interface ReadModel {
   peek(namespace: string, type: string): ProviderView | undefined;
   /** Call after every change to what the read side shows (publish, deprecate, yank). */
   invalidate(namespace: string, type: string): void;
+  /** Drops every view and namespace kept (a change feed that may have missed events). */
+  invalidateAll(): void;
 }
 
 /** How much the read model keeps. Every cache is an LRU bounded in entries, and the views in bytes too. */
@@ -121,6 +123,11 @@ export function createReadModel(metadata: MetadataStore, ttlMs = 5_000, limits: 
     invalidate(namespace, type) {
       loading.delete(`${namespace}/${type}`);
       views.delete(`${namespace}/${type}`);
+    },
+    invalidateAll() {
+      loading.clear();
+      views.clear();
+      namespaces.clear();
     },
   };
 }
