@@ -359,6 +359,7 @@ const CASES: Case[] = [
     command: 'export static',
     exit: 0,
     what: 'a stopped signet serve’s folder',
+    args: () => [],
     run: async () => {
       expect(await (await startServe('static-data')).stop()).toBe(0);
       return runCli(['export', 'static', '--out', join(dir, 'static-0'), '--data', 'static-data'], { cwd: dir });
