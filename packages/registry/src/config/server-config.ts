@@ -89,14 +89,14 @@ export const SERVER_SETTINGS = [
     value: 'TOKEN',
     secret: true,
     description:
-      'An admin bearer token that works besides the stored ones; give every replica the same. Unset on the embedded default: one is made on the first start and printed once.',
+      'An admin bearer token that works besides the stored ones; give every replica the same. Required with --database or --blobs; unset on the embedded default, one is made on the first start and printed once.',
   },
   {
     env: 'SIGNET_URL_SIGNING_KEY',
     value: 'KEY',
     secret: true,
     description:
-      'The HMAC key of signed file URLs (private namespaces), at least 32 characters (openssl rand -hex 32); every replica needs the same one. Required with --database; the embedded default keeps one in --data.',
+      'The HMAC key of signed file URLs (private namespaces), at least 32 characters (openssl rand -hex 32); every replica needs the same one. Required with --database or --blobs; the embedded default keeps one in --data.',
   },
   {
     flag: '--presign-expiry',
@@ -114,14 +114,6 @@ export const SERVER_SETTINGS = [
     description:
       'On SIGTERM/SIGINT: stop accepting, let requests in flight finish for up to this long (default 10s), then close their connections and the stores.',
   },
-  {
-    flag: '--metrics',
-    env: 'SIGNET_METRICS',
-    value: 'on|off',
-    secret: false,
-    description:
-      'Prometheus metrics at GET /metrics (requests by route and status, latency, uploads, publishes, cache invalidations). Default on with --database or --blobs, off otherwise.',
-  },
 ] as const satisfies readonly ServerSetting[];
 
 /** The flags and variables parseServerConfig reads (the flags as parsed, `undefined` when not given). */
@@ -131,7 +123,6 @@ export interface ServerConfigInput {
     blobs?: string | undefined;
     'presign-expiry'?: string | undefined;
     'shutdown-timeout'?: string | undefined;
-    metrics?: string | undefined;
   };
   env: Record<string, string | undefined>;
 }
@@ -146,7 +137,6 @@ export interface ServerConfig {
   urlSigningKey: Uint8Array | undefined;
   presignExpirySeconds: number;
   shutdownTimeoutMs: number;
-  metrics: boolean;
   /** True when anything is shared with other processes (PostgreSQL or object storage). */
   scaleOut: boolean;
 }
@@ -172,10 +162,18 @@ export function parseServerConfig(input: ServerConfigInput): ServerConfig {
   const scaleOut = database.kind !== 'sqlite' || blobs.kind !== 'fs';
 
   const urlSigningKey = readUrlSigningKey(input.env.SIGNET_URL_SIGNING_KEY);
-  if (database.kind === 'postgres' && urlSigningKey === undefined) {
+  const adminToken = input.env.SIGNET_ADMIN_TOKEN || undefined;
+  const storage = databaseInput?.setting ?? blobsInput?.setting;
+  if (scaleOut && urlSigningKey === undefined) {
     throw new ServerConfigError(
       'SIGNET_URL_SIGNING_KEY',
-      'Expected SIGNET_URL_SIGNING_KEY with --database: replicas must share the key of signed file URLs, or a link made by one fails on another. Set the same value on every replica, e.g. from `openssl rand -hex 32`.',
+      `Expected SIGNET_URL_SIGNING_KEY with ${storage}: replicas must share the key of signed file URLs, or a link made by one fails on another. Set the same value on every replica, e.g. from \`openssl rand -hex 32\`.`,
+    );
+  }
+  if (scaleOut && adminToken === undefined) {
+    throw new ServerConfigError(
+      'SIGNET_ADMIN_TOKEN',
+      `Expected SIGNET_ADMIN_TOKEN with ${storage}: replicas do not make an admin token of their own; give every replica the same one (and create scoped tokens with it).`,
     );
   }
 
@@ -187,17 +185,14 @@ export function parseServerConfig(input: ServerConfigInput): ServerConfig {
   const shutdownTimeoutMs = shutdown
     ? parseDuration(shutdown.value, shutdown.setting, { minMs: 0, maxMs: 3600_000 })
     : DEFAULT_SHUTDOWN_TIMEOUT_MS;
-  const metricsInput = pick('metrics', 'SIGNET_METRICS');
-  const metrics = metricsInput ? parseSwitch(metricsInput.value, metricsInput.setting) : scaleOut;
 
   return {
     database,
     blobs,
-    adminToken: input.env.SIGNET_ADMIN_TOKEN || undefined,
+    adminToken,
     urlSigningKey,
     presignExpirySeconds,
     shutdownTimeoutMs,
-    metrics,
     scaleOut,
   };
 }
@@ -213,13 +208,6 @@ function readUrlSigningKey(value: string | undefined): Uint8Array | undefined {
     );
   }
   return bytes;
-}
-
-function parseSwitch(value: string, setting: string): boolean {
-  const normalized = value.trim().toLowerCase();
-  if (['on', 'true', '1', 'yes'].includes(normalized)) return true;
-  if (['off', 'false', '0', 'no'].includes(normalized)) return false;
-  throw new ServerConfigError(setting, `Expected ${setting} to be on or off, found ${JSON.stringify(value)}.`);
 }
 
 /** The settings as `signet serve --help` lists them: flag and variable, then the description, indented. */
