@@ -43,6 +43,8 @@ export type {
   VersionFileRecord,
   VersionRecord,
   VersionState,
+  VersionWithFiles,
+  PreparedDocument,
 } from './storage/records';
 export {
   BlobDigestMismatchError,
@@ -53,9 +55,19 @@ export {
   StoreNotFoundError,
   StoreQuotaError,
   StoreSchemaError,
+  StoreUnavailableError,
 } from './storage/errors';
 export type { MetadataStore } from './storage/metadata-store';
 export { openSqliteMetadataStore, type SqliteMetadataStoreOptions } from './storage/sqlite-metadata-store';
+export { migrateSqliteDatabase, type SqliteMigrationResult } from './storage/sqlite-database';
+export {
+  createMemoryMetadataBackend,
+  openMemoryMetadataStore,
+  type MemoryMetadataBackend,
+  type MemoryMetadataStoreOptions,
+} from './storage/memory-metadata-store';
+export { PREPARED_DOCUMENT_VERSION, preparedDocumentSchema } from './storage/records';
+// The PostgreSQL store is the subpath @signet/registry/postgres: `pg` stays out of the embedded default's graph.
 export {
   isSha256,
   type BlobStore,
