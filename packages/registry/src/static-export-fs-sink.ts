@@ -43,7 +43,7 @@ export async function createFsStaticSink(outDir: string): Promise<StaticSink> {
 
   return {
     location: outDir,
-    async digest(path, size) {
+    async digest({ path, size }) {
       const info = await lstat(full(path)).catch(() => undefined);
       if (!info?.isFile() || info.size !== size) return undefined;
       const cached = cache.get(path);

@@ -25,10 +25,11 @@ export interface StaticSink {
   /** Where it writes, for messages: a folder, `s3://bucket/prefix`. */
   readonly location: string;
   /**
-   * The SHA-256 of what is stored at `path` when it holds `size` bytes; `undefined` when nothing, or something of
-   * another size, is there (so a changed file of another size is never read to be compared).
+   * The SHA-256 of what is stored at `object.path` when it is stored as `object` says (its size; on an object store
+   * also its Content-Type and Cache-Control); `undefined` when nothing, or something stored otherwise, is there (so
+   * a changed file of another size is never read to be compared, and an object of the wrong type is replaced).
    */
-  digest(path: string, size: number): Promise<string | undefined>;
+  digest(object: StaticObject): Promise<string | undefined>;
   /**
    * Stores the bytes `open` gives at `object.path`, replacing what is there so that a reader sees the old or the
    * new object, never part of one. The stream errors at its end when its bytes are not `object.sha256` (see

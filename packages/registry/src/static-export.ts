@@ -97,7 +97,7 @@ export async function exportStaticRegistry(options: ExportStaticOptions): Promis
       const settled = await Promise.allSettled(
         stage.map((item) =>
           limit(async () => {
-            if ((await sink.digest(item.object.path, item.object.size)) === item.object.sha256) {
+            if ((await sink.digest(item.object)) === item.object.sha256) {
               result.unchanged++;
               return;
             }
