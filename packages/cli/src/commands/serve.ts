@@ -6,6 +6,7 @@ import {
   DEFAULT_MAX_FILE_BYTES,
   formatAccessLogLine,
   StoreLockedError,
+  type AccessLogEntry,
 } from '@signet/registry';
 import {
   LocalRegistryListenError,
@@ -13,8 +14,18 @@ import {
   type LocalRegistry,
   type LocalRegistryOptions,
 } from '@signet/registry/local';
+import {
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  formatServerSettings,
+  parseServerConfig,
+  ServerConfigError,
+  startRegistryServer,
+  type RegistryServer,
+  type RegistryServerOptions,
+  type ServerConfig,
+} from '@signet/registry/server';
 
-import { optionalString, type Command } from '../command';
+import { optionalString, type Command, type ParsedArgs } from '../command';
 import { EXIT, UsageError, type CliContext } from '../context';
 import { parseSizeFlag } from '../sizes';
 import { formatServeBanner } from '../serve-banner';
@@ -23,7 +34,8 @@ export const serve: Command = {
   summary: 'run the registry (HTTPS, embedded storage) and print the tofu/terraform config to use',
   usage: `Usage: signet serve [--data DIR] [--port 8443] [--host 127.0.0.1]
                     [--tls-cert FILE --tls-key FILE | --no-tls] [--max-file-size BYTES] [--draft-quota BYTES]
-                    [--json] [--quiet]
+                    [--database postgres://…] [--blobs s3://BUCKET?…] [--presign-expiry 5m]
+                    [--shutdown-timeout 10s] [--json] [--quiet]
 
 Serves the Provider Registry and Network Mirror protocols and the management API (/api/v1) over HTTPS.
 Everything lives under --data (default ./.signet): the SQLite database, the files, and a local CA
@@ -37,7 +49,16 @@ cleanly on Ctrl-C. --json prints one line {url, port, caFile, ...} instead. Then
 stdout (the access log: method, path without query, status, bytes, ms, token_id; never a token or a signature);
 --quiet turns that off. Server faults go to stderr.
 --max-file-size caps one zip (default 1GiB; SHA256SUMS 1 MiB, .sig and manifest 64 KiB); --draft-quota caps the
-bytes all drafts of one namespace hold together (default 10GiB; an upload past it gets 413 QUOTA_EXCEEDED).`,
+bytes all drafts of one namespace hold together (default 10GiB; an upload past it gets 413 QUOTA_EXCEEDED).
+
+Scale-out: --database (PostgreSQL) and --blobs (S3-compatible storage) let any number of replicas serve one
+registry behind a load balancer; they share SIGNET_ADMIN_TOKEN and SIGNET_URL_SIGNING_KEY, hear each other's
+changes through PostgreSQL LISTEN/NOTIFY, and answer file downloads with a 302 to a presigned object URL. Every
+start serves GET /healthz (the process) and GET /readyz (the stores answer: 200, else 503 with Retry-After); with
+--database or --blobs also GET /metrics (Prometheus). A store that is down makes requests 503 with Retry-After.
+
+Settings (a flag wins over its variable):
+${formatServerSettings()}`,
   json: 'print one line {url, port, caFile, adminToken when just made} once listening, instead of the banner',
   options: {
     data: { type: 'string' },
@@ -48,6 +69,10 @@ bytes all drafts of one namespace hold together (default 10GiB; an upload past i
     'no-tls': { type: 'boolean' },
     'max-file-size': { type: 'string' },
     'draft-quota': { type: 'string' },
+    database: { type: 'string' },
+    blobs: { type: 'string' },
+    'presign-expiry': { type: 'string' },
+    'shutdown-timeout': { type: 'string' },
     quiet: { type: 'boolean' },
   },
   async run(args, context) {
@@ -80,6 +105,19 @@ bytes all drafts of one namespace hold together (default 10GiB; an upload past i
           }
         : ('local' as const);
     const adminToken = context.env.SIGNET_ADMIN_TOKEN || undefined;
+    const config = readServerConfig(args, context);
+    const accessLog =
+      args.values.quiet === true
+        ? undefined
+        : (entry: AccessLogEntry) => context.stdout.write(formatAccessLogLine(entry));
+    if (config.scaleOut) {
+      return serveScaledOut(
+        context,
+        config,
+        { dataDir, host, port, tls, maxFileBytes, draftQuotaBytes, accessLog },
+        args.values.json === true,
+      );
+    }
     const registry = await start({
       dataDir,
       host,
@@ -88,11 +126,14 @@ bytes all drafts of one namespace hold together (default 10GiB; an upload past i
       adminToken,
       maxFileBytes,
       draftQuotaBytes,
-      accessLog: args.values.quiet === true ? undefined : (entry) => context.stdout.write(formatAccessLogLine(entry)),
+      accessLog,
       onError: (error, request) =>
         context.stderr.write(
           `signet serve: ${request.method} ${new URL(request.url).pathname} failed: ${String((error as Error).stack ?? error)}\n`,
         ),
+      ...(config.shutdownTimeoutMs === DEFAULT_SHUTDOWN_TIMEOUT_MS
+        ? {}
+        : { shutdownGraceMs: config.shutdownTimeoutMs }),
     });
     try {
       // The admin token is made only once the server listens, and printed right away: a start that fails before
@@ -126,6 +167,92 @@ bytes all drafts of one namespace hold together (default 10GiB; an upload past i
     return { json: undefined, text: '', exitCode: EXIT.ok };
   },
 };
+
+/** The scale-out and operations settings; a value that cannot be used is a usage error naming its flag. */
+function readServerConfig(args: ParsedArgs, context: CliContext): ServerConfig {
+  try {
+    return parseServerConfig({
+      flags: {
+        database: optionalString(args, 'database'),
+        blobs: optionalString(args, 'blobs'),
+        'presign-expiry': optionalString(args, 'presign-expiry'),
+        'shutdown-timeout': optionalString(args, 'shutdown-timeout'),
+      },
+      env: context.env,
+    });
+  } catch (error) {
+    if (error instanceof ServerConfigError) throw new UsageError(error.message, error.code);
+    throw error;
+  }
+}
+
+interface ScaledOutOptions {
+  dataDir: string;
+  host: string;
+  port: number;
+  tls: LocalRegistryOptions['tls'];
+  maxFileBytes: number;
+  draftQuotaBytes: number;
+  accessLog: ((entry: AccessLogEntry) => void) | undefined;
+}
+
+/** `signet serve --database … / --blobs …`: one replica on shared stores, until SIGTERM/SIGINT. */
+async function serveScaledOut(
+  context: CliContext,
+  config: ServerConfig,
+  options: ScaledOutOptions,
+  json: boolean,
+): Promise<{ json: undefined; text: string; exitCode: number }> {
+  const registry = await startScaledOut({
+    config,
+    ...options,
+    tls: options.tls ?? 'local',
+    onError: (error, request) =>
+      context.stderr.write(
+        request
+          ? `signet serve: ${request.method} ${new URL(request.url).pathname} failed: ${String((error as Error).stack ?? error)}\n`
+          : `signet serve: ${String((error as Error).message ?? error)}\n`,
+      ),
+  });
+  try {
+    const { url, port } = registry;
+    const caFile = registry.caFile ?? undefined;
+    const { database, blobs } = registry.backends.describe;
+    if (json) {
+      context.stdout.write(`${JSON.stringify({ url, port, dataDir: options.dataDir, caFile, database, blobs })}\n`);
+    } else {
+      context.stdout.write(
+        [
+          `Signet registry on ${url} (a replica: metadata in ${database}, files in ${blobs})`,
+          ...(caFile ? [`  export SSL_CERT_FILE=${caFile}`] : []),
+          `  Health: ${url}/healthz  Ready: ${url}/readyz  Metrics: ${url}/metrics`,
+          'Stop with Ctrl-C (requests in flight finish first).',
+          '',
+        ].join('\n'),
+      );
+    }
+    await waitForStop(context);
+  } finally {
+    await registry.close();
+  }
+  return { json: undefined, text: '', exitCode: EXIT.ok };
+}
+
+async function startScaledOut(options: RegistryServerOptions): Promise<RegistryServer> {
+  try {
+    return await startRegistryServer(options);
+  } catch (error) {
+    if (error instanceof StoreLockedError) {
+      throw new UsageError(`${error.message} Is another \`signet serve\` using ${options.dataDir}?`, error.code);
+    }
+    if (error instanceof LocalRegistryListenError) {
+      throw new UsageError(
+        `Cannot listen on ${options.host}:${options.port}: ${error.message} Choose another with --port N or --host.`,
+      );
+    }
+    throw error;
+  }
+}
 
 /**
  * Starts the registry; what a caller causes (the folder in use, a busy port, a privileged one, an address that is
