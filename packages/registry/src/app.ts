@@ -12,7 +12,8 @@ import { createAuthenticator, type Principal } from './http/auth';
 import { mountApiRoutes } from './http/api-routes';
 import { errorBody, HttpError, toHttpError } from './http/errors';
 import { mountHealthRoutes, type ReadinessCheck } from './http/health-routes';
-import { createFastReads, mountProtocolRoutes } from './http/protocol-routes';
+import { createFastPath, type FastPath } from './http/fast-path';
+import { mountProtocolRoutes } from './http/protocol-routes';
 import { createReadModel } from './http/read-model';
 import type { RegistryMetrics } from './metrics';
 import type { BlobStore } from './storage/blob-store';
@@ -73,6 +74,8 @@ export type RegistryApp = OpenAPIHono<{ Variables: { principal: Principal | unde
    * gives, without a Request and a Response per request; `undefined` means "ask the app".
    */
   fastRead: (path: string) => string | undefined;
+  /** The same reads, and file downloads, answered on Node's raw response, for `startServer`'s `fastServe`. */
+  fastServe: FastPath['serve'];
   /**
    * The pattern of the route that answers `method` `path` (`/v1/providers/:ns/:type/versions`), `unmatched` when
    * none does: the metrics' route label, never the raw path.
@@ -170,7 +173,9 @@ export function createRegistryApp(options: RegistryAppOptions): RegistryApp {
     auth,
     readModel,
   });
-  return Object.assign(app, { fastRead: createFastReads(readModel), routeOf: createRouteOf(app) });
+  const fast = createFastPath({ readModel, blobs: options.blobs, signer });
+  const fastRead = (path: string) => fast.answer(path)?.json;
+  return Object.assign(app, { fastRead, fastServe: fast.serve, routeOf: createRouteOf(app) });
 }
 
 /** A lookup of a record that does not exist, in each store: it answers only when the store is reachable. */

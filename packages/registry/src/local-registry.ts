@@ -209,7 +209,7 @@ export async function openLocalRegistry(options: LocalRegistryOptions): Promise<
     const server = await listen(host, port, () =>
       startServer({
         fetch: app.fetch,
-        fastRead: app.fastRead,
+        fastServe: app.fastServe,
         accessLog: options.accessLog,
         host,
         port,

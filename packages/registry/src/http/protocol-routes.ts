@@ -2,22 +2,15 @@ import { Readable } from 'node:stream';
 
 import { isValidNamespace, isValidProviderName } from '@signet/core';
 import type { Context, Env, Hono } from 'hono';
-import parseRange from 'range-parser';
 
 import type { DownloadResponse, PreparedRelease } from '../prepare-release';
 import type { BlobStore } from '../storage/blob-store';
 import type { UrlSigner } from '../url-signing';
+import { jsonAnswerResponse, planBlobAnswer } from './answers';
 import { requirePermission, type Authenticator, type Principal } from './auth';
 import { HttpError } from './errors';
-import {
-  isArtifactOf,
-  isExactVersion,
-  isProviderAddress,
-  parseMirrorFile,
-  parsePlatformSegments,
-  type MirrorFile,
-} from './read-path';
-import { readDownloadJson, type ProviderView, type ReadModel, type VersionView } from './read-model';
+import { isArtifactOf, isExactVersion, parseMirrorFile, parsePlatformSegments, type MirrorFile } from './read-path';
+import { readDownloadAnswer, type JsonAnswer, type ProviderView, type ReadModel, type VersionView } from './read-model';
 
 export interface ProtocolDeps {
   readModel: ReadModel;
@@ -45,7 +38,7 @@ export function mountProtocolRoutes(app: Hono<ProtocolEnv>, deps: ProtocolDeps):
   app.get('/v1/providers/:ns/:type/versions', async (c) => {
     const { ns, type } = c.req.param();
     const view = await readable(c, deps, ns, () => (isValidProviderName(type) ? { type } : undefined));
-    return new Response(view.versionsJson, { headers: JSON_HEADERS });
+    return jsonAnswerResponse(view.versionsAnswer, c.req.header('if-none-match'));
   });
 
   app.get('/v1/providers/:ns/:type/:version/download/:os/:arch', async (c) => {
@@ -60,11 +53,10 @@ export function mountProtocolRoutes(app: Hono<ProtocolEnv>, deps: ProtocolDeps):
     if (!found || !download || platform === undefined) {
       throw notFound(`${ns}/${type} ${version} has no package for ${JSON.stringify(`${os}_${arch}`)}.`);
     }
-    const body =
-      view.visibility === 'private'
-        ? JSON.stringify(signDownload(download, deps.signer))
-        : (readDownloadJson(found, platform) as string);
-    return new Response(body, { headers: JSON_HEADERS });
+    if (view.visibility === 'private') {
+      return new Response(JSON.stringify(signDownload(download, deps.signer)), { headers: JSON_HEADERS });
+    }
+    return jsonAnswerResponse(readDownloadAnswer(found, platform)!, c.req.header('if-none-match'));
   });
 
   // Network mirror. The host segment is the provider's source host, whatever it is: the mirror serves this
@@ -75,11 +67,13 @@ export function mountProtocolRoutes(app: Hono<ProtocolEnv>, deps: ProtocolDeps):
     const view = await readable(c, deps, ns, () =>
       isValidProviderName(type) && mirrorFile !== undefined ? { type } : undefined,
     );
-    const json = mirrorFile && readMirrorJson(view, mirrorFile);
-    if (json === undefined) throw notFound(`${ns}/${type} has no mirror document ${JSON.stringify(file)}.`);
+    const answer = mirrorFile && readMirrorAnswer(view, mirrorFile);
+    if (answer === undefined) throw notFound(`${ns}/${type} has no mirror document ${JSON.stringify(file)}.`);
     const version = mirrorFile?.kind === 'version' ? view.versions.get(mirrorFile.version) : undefined;
-    const body = version && view.visibility === 'private' ? JSON.stringify(signMirror(version, deps.signer)) : json;
-    return new Response(body, { headers: JSON_HEADERS });
+    if (version && view.visibility === 'private') {
+      return new Response(JSON.stringify(signMirror(version, deps.signer)), { headers: JSON_HEADERS });
+    }
+    return jsonAnswerResponse(answer, c.req.header('if-none-match'));
   });
 
   app.on(['GET', 'HEAD'], '/v1/files/:ns/:type/:version/:file', async (c) => {
@@ -102,45 +96,9 @@ export function mountProtocolRoutes(app: Hono<ProtocolEnv>, deps: ProtocolDeps):
   });
 }
 
-/**
- * The hot reads (versions, download JSON, mirror JSON) of public providers whose view is loaded, answered from a
- * bare path (no query, nothing percent-encoded) without building a Request or a Response: node-server.ts tries it
- * before handing a GET to the app. `undefined` for anything else (other paths, names the app refuses, private or
- * unknown providers, a view not loaded yet or stale), which the app then answers; for what it does answer, the app
- * gives the same bytes. It checks names with the same read-path.ts rules as the routes above.
- */
-export function createFastReads(readModel: ReadModel): (path: string) => string | undefined {
-  const publicView = (ns: string, type: string) => {
-    if (!isProviderAddress(ns, type)) return undefined;
-    const view = readModel.peek(ns, type);
-    return view?.visibility === 'public' ? view : undefined;
-  };
-  return (path) => {
-    const segments = path.split('/');
-    if (segments[0] !== '' || segments.slice(1).includes('')) return undefined;
-    const [, root, second, third, fourth, fifth, sixth, seventh, eighth] = segments as (string | undefined)[];
-    if (root === 'v1' && second === 'providers' && third && fourth) {
-      // /v1/providers/:ns/:type/versions
-      if (segments.length === 6 && fifth === 'versions') return publicView(third, fourth)?.versionsJson;
-      // /v1/providers/:ns/:type/:version/download/:os/:arch
-      if (segments.length !== 9 || sixth !== 'download' || !fifth || !isExactVersion(fifth)) return undefined;
-      const platform = parsePlatformSegments(seventh!, eighth!);
-      const version = platform && publicView(third, fourth)?.versions.get(fifth);
-      return version && platform && readDownloadJson(version, platform);
-    }
-    // /mirror/:host/:ns/:type/:file
-    if (root === 'mirror' && segments.length === 6) {
-      const mirrorFile = parseMirrorFile(fifth!);
-      const view = mirrorFile && publicView(third!, fourth!);
-      return view && mirrorFile && readMirrorJson(view, mirrorFile);
-    }
-    return undefined;
-  };
-}
-
 /** `index.json` or `<version>.json` of the network mirror, as a public namespace serves it. */
-function readMirrorJson(view: ProviderView, file: MirrorFile): string | undefined {
-  return file.kind === 'index' ? view.mirrorIndexJson : view.versions.get(file.version)?.mirrorJson;
+function readMirrorAnswer(view: ProviderView, file: MirrorFile): JsonAnswer | undefined {
+  return file.kind === 'index' ? view.mirrorIndexAnswer : view.versions.get(file.version)?.mirrorAnswer;
 }
 
 /**
@@ -195,14 +153,7 @@ function signMirror(version: VersionView, signer: UrlSigner): PreparedRelease['m
   return { archives };
 }
 
-const CONTENT_TYPES: [suffix: string, type: string][] = [
-  ['.zip', 'application/zip'],
-  ['.json', 'application/json'],
-  ['.sig', 'application/pgp-signature'],
-  ['_SHA256SUMS', 'text/plain; charset=utf-8'],
-];
-
-/** Streams a stored file, with `HEAD`, `ETag` and single byte ranges. */
+/** Streams a stored file, with `HEAD`, `ETag` and single byte ranges (answers.ts, shared with the fast path). */
 async function serveBlob<E extends Env>(
   c: Context<E>,
   blobs: BlobStore,
@@ -210,38 +161,22 @@ async function serveBlob<E extends Env>(
   stored: { sha256: string; size: number },
   cacheable: boolean,
 ): Promise<Response> {
-  const etag = `"${stored.sha256}"`;
-  const headers = new Headers({
-    'Content-Type': CONTENT_TYPES.find(([suffix]) => fileName.endsWith(suffix))?.[1] ?? 'application/octet-stream',
-    'Content-Disposition': `attachment; filename="${fileName}"`,
-    'Accept-Ranges': 'bytes',
-    ETag: etag,
-    // Published bytes never change; signed URLs of private namespaces must not be cached by shared caches.
-    'Cache-Control': cacheable ? 'public, max-age=31536000, immutable' : 'private, max-age=3600',
-  });
-  if (c.req.header('if-none-match') === etag) return new Response(null, { status: 304, headers });
-
-  let range: { start: number; end: number } | undefined;
-  const header = c.req.header('range');
-  if (header !== undefined && stored.size > 0) {
-    const parsed = parseRange(stored.size, header, { combine: true });
-    if (parsed === -1) {
-      headers.set('Content-Range', `bytes */${stored.size}`);
-      throw new HttpError(
-        416,
-        'RANGE_NOT_SATISFIABLE',
-        `Expected a byte range within 0-${stored.size - 1}, found ${JSON.stringify(header)}.`,
-        Object.fromEntries(headers),
-      );
-    }
-    // A malformed header or several ranges: the whole file, as RFC 9110 allows.
-    if (parsed !== -2 && parsed.type === 'bytes' && parsed.length === 1) range = parsed[0];
+  const plan = planBlobAnswer(
+    { method: c.req.method, range: c.req.header('range'), ifNoneMatch: c.req.header('if-none-match') },
+    fileName,
+    stored,
+    cacheable,
+  );
+  const headers = new Headers(plan.headers);
+  if (plan.status === 416) {
+    throw new HttpError(
+      416,
+      'RANGE_NOT_SATISFIABLE',
+      `Expected a byte range within 0-${stored.size - 1}, found ${JSON.stringify(plan.rangeHeader)}.`,
+      Object.fromEntries(headers),
+    );
   }
-  const length = range ? range.end - range.start + 1 : stored.size;
-  headers.set('Content-Length', String(length));
-  if (range) headers.set('Content-Range', `bytes ${range.start}-${range.end}/${stored.size}`);
-  const status = range ? 206 : 200;
-  if (c.req.method === 'HEAD') return new Response(null, { status, headers });
-  const stream = await blobs.open(stored.sha256, range);
-  return new Response(Readable.toWeb(stream) as ReadableStream<Uint8Array>, { status, headers });
+  if (!plan.body) return new Response(null, { status: plan.status, headers });
+  const stream = await blobs.open(stored.sha256, plan.range);
+  return new Response(Readable.toWeb(stream) as ReadableStream<Uint8Array>, { status: plan.status, headers });
 }

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 import { LRUCache } from 'lru-cache';
 import semver from 'semver';
 
@@ -19,6 +21,30 @@ export interface VersionView {
   mirrorJson: string;
   /** Pre-serialised download JSON per `os_arch` (public namespaces), filled on first use by `readDownloadJson`. */
   downloadJson: Map<string, string>;
+  /** `mirrorJson` as the bytes and headers answered. */
+  mirrorAnswer: JsonAnswer;
+  /** `downloadJson` as answered, filled on first use by `readDownloadAnswer`. */
+  downloadAnswers: Map<string, JsonAnswer>;
+}
+
+/**
+ * A JSON document of a public provider as it is answered, ready to write: the UTF-8 bytes, their strong ETag, and
+ * the header list (`Content-Type`, `Content-Length`, `ETag`, flat name/value pairs as `res.writeHead` takes them).
+ * The app's routes and the fast path answer from the same object, so both send the same bytes and headers.
+ */
+export interface JsonAnswer {
+  json: string;
+  body: Buffer;
+  etag: string;
+  headers: readonly string[];
+}
+
+/** The answer of a JSON document: its bytes, ETag (a digest of the bytes) and headers, computed once. */
+export function createJsonAnswer(json: string): JsonAnswer {
+  const body = Buffer.from(json, 'utf8');
+  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
+  const headers = ['Content-Type', 'application/json', 'Content-Length', String(body.length), 'ETag', etag];
+  return { json, body, etag, headers };
 }
 
 /** Everything the protocol routes read for one provider, serialised once. */
@@ -28,6 +54,9 @@ export interface ProviderView {
   versionsJson: string;
   /** The network mirror's `index.json`. */
   mirrorIndexJson: string;
+  /** `versionsJson` and `mirrorIndexJson` as answered. */
+  versionsAnswer: JsonAnswer;
+  mirrorIndexAnswer: JsonAnswer;
   /** Published versions, yanked ones included (a pinned download still works; only listings drop them). */
   versions: ReadonlyMap<string, VersionView>;
   loadedAt: number;
@@ -148,8 +177,8 @@ async function loadView(metadata: MetadataStore, namespace: string, type: string
     const prepared = record.prepared as PreparedRelease;
     const view = createVersionView(record.version, record.yanked, prepared);
     versions.set(record.version, view);
-    // The maps hold the stored objects; download JSON may add about as much again.
-    bytes += view.mirrorJson.length + 3 * JSON.stringify([prepared.downloads, prepared.files]).length;
+    // The maps hold the stored objects; download JSON (string and bytes) may add about twice as much again.
+    bytes += 2 * view.mirrorJson.length + 5 * JSON.stringify([prepared.downloads, prepared.files]).length;
     if (record.yanked) continue;
     listed.push({ version: record.version, protocols: prepared.protocols, platforms: prepared.platforms });
     mirrorIndex.set(record.version, {});
@@ -161,11 +190,21 @@ async function loadView(metadata: MetadataStore, namespace: string, type: string
   if (warnings.length > 0) versionsBody.warnings = warnings;
   const versionsJson = JSON.stringify(versionsBody);
   const mirrorIndexJson = JSON.stringify({ versions: Object.fromEntries(mirrorIndex) });
-  bytes += versionsJson.length + mirrorIndexJson.length;
-  return { visibility: ns.visibility, versionsJson, mirrorIndexJson, versions, loadedAt, bytes };
+  bytes += 2 * (versionsJson.length + mirrorIndexJson.length);
+  return {
+    visibility: ns.visibility,
+    versionsJson,
+    mirrorIndexJson,
+    versionsAnswer: createJsonAnswer(versionsJson),
+    mirrorIndexAnswer: createJsonAnswer(mirrorIndexJson),
+    versions,
+    loadedAt,
+    bytes,
+  };
 }
 
 function createVersionView(version: string, yanked: boolean, prepared: PreparedRelease): VersionView {
+  const mirrorJson = JSON.stringify(prepared.mirror);
   // The stored records are plain objects; Object.entries reads own properties only, so `constructor` or
   // `__proto__` never become keys of these maps.
   return {
@@ -174,8 +213,10 @@ function createVersionView(version: string, yanked: boolean, prepared: PreparedR
     downloads: new Map(Object.entries(prepared.downloads)),
     archives: new Map(Object.entries(prepared.mirror.archives)),
     files: new Map(Object.entries(prepared.files)),
-    mirrorJson: JSON.stringify(prepared.mirror),
+    mirrorJson,
     downloadJson: new Map(),
+    mirrorAnswer: createJsonAnswer(mirrorJson),
+    downloadAnswers: new Map(),
   };
 }
 
@@ -189,4 +230,16 @@ export function readDownloadJson(version: VersionView, platform: string): string
     version.downloadJson.set(platform, json);
   }
   return json;
+}
+
+/** `readDownloadJson` as answered: bytes, ETag and headers; `undefined` when there is none. */
+export function readDownloadAnswer(version: VersionView, platform: string): JsonAnswer | undefined {
+  let answer = version.downloadAnswers.get(platform);
+  if (answer === undefined) {
+    const json = readDownloadJson(version, platform);
+    if (json === undefined) return undefined;
+    answer = createJsonAnswer(json);
+    version.downloadAnswers.set(platform, answer);
+  }
+  return answer;
 }
