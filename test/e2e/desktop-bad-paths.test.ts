@@ -69,6 +69,7 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
 }
 
 describe.skipIf(missing.length > 0)(`the desktop's bad paths in Chromium${skipped}`, () => {
+  // 13 go builds from a cold build cache take minutes on two loaded cores.
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'signet-desktop-bad-'));
     [providers, app, browser] = await Promise.all([
@@ -103,7 +104,7 @@ describe.skipIf(missing.length > 0)(`the desktop's bad paths in Chromium${skippe
       120_000,
     );
     releaseFolder = (await app.call('releasesList', {}))[0]!.releaseFolder;
-  }, 300_000);
+  }, 600_000);
 
   afterAll(async () => {
     await ui?.close();

@@ -71,6 +71,7 @@ let releaseFolder = '';
 let emptyCertDir: string;
 
 describe.skipIf(missing.length > 0)(`the desktop's golden path in Chromium${skipped}`, () => {
+  // 13 go builds from a cold build cache take minutes on two loaded cores.
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'signet-desktop-flow-'));
     emptyCertDir = join(work, 'empty-cert-dir');
@@ -81,7 +82,7 @@ describe.skipIf(missing.length > 0)(`the desktop's golden path in Chromium${skip
       launchChromium(),
     ]);
     ui = await openApp(browser, app);
-  }, 300_000);
+  }, 600_000);
 
   afterAll(async () => {
     await ui?.close();
