@@ -94,7 +94,10 @@ async function main(): Promise<void> {
       await problemsRegion(ui.page).getByText('FILE_MISSING', { exact: true }).waitFor();
     });
     await shoot('Registries', 'registries.png', async () => {
-      await ui.page.getByText(/registry\.acme\.example/).first().waitFor();
+      await ui.page
+        .getByText(/registry\.acme\.example/)
+        .first()
+        .waitFor();
     });
     await shoot('Local registry', 'local-registry.png', async () => {
       await ui.page.getByText(/^Running at https:\/\/localhost:\d+$/).waitFor();
