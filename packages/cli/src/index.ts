@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   release: async () => (await import('./commands/release')).release,
   publish: async () => (await import('./commands/publish')).publish,
   serve: async () => (await import('./commands/serve')).serve,
+  gc: async () => (await import('./commands/gc')).gc,
   migrate: async () => (await import('./commands/migrate')).migrate,
   'mirror export': async () => (await import('./commands/mirror-export')).mirrorExport,
   'export static': async () => (await import('./commands/export-static')).exportStatic,

@@ -16,6 +16,7 @@ export {
   type ServerSetting,
 } from './config/server-config';
 export { formatDatabaseUrl, type DatabaseConfig } from './config/database-url';
+export { parseDuration } from './config/duration';
 export type { BlobsConfig } from './config/blobs-url';
 
 // Backends and the server on them
@@ -39,3 +40,6 @@ export {
   type PostgresChangeFeedOptions,
 } from './change-feed/pg-change-feed';
 export { createRegistryMetrics, type RegistryMetrics, type RequestObservation } from './metrics';
+
+// Garbage collection
+export { collectGarbage, type CollectGarbageOptions, type GarbageReport } from './services/gc';

@@ -125,6 +125,11 @@ export interface ServerConfigInput {
     'shutdown-timeout'?: string | undefined;
   };
   env: Record<string, string | undefined>;
+  /**
+   * Whether the secrets replicas must share are required with shared stores (default true, for `signet serve`);
+   * maintenance commands that serve nothing (`signet gc`) pass false.
+   */
+  requireSharedSecrets?: boolean;
 }
 
 /** What the storage-independent part of `signet serve` runs with. */
@@ -164,13 +169,14 @@ export function parseServerConfig(input: ServerConfigInput): ServerConfig {
   const urlSigningKey = readUrlSigningKey(input.env.SIGNET_URL_SIGNING_KEY);
   const adminToken = input.env.SIGNET_ADMIN_TOKEN || undefined;
   const storage = databaseInput?.setting ?? blobsInput?.setting;
-  if (scaleOut && urlSigningKey === undefined) {
+  const requireSecrets = scaleOut && input.requireSharedSecrets !== false;
+  if (requireSecrets && urlSigningKey === undefined) {
     throw new ServerConfigError(
       'SIGNET_URL_SIGNING_KEY',
       `Expected SIGNET_URL_SIGNING_KEY with ${storage}: replicas must share the key of signed file URLs, or a link made by one fails on another. Set the same value on every replica, e.g. from \`openssl rand -hex 32\`.`,
     );
   }
-  if (scaleOut && adminToken === undefined) {
+  if (requireSecrets && adminToken === undefined) {
     throw new ServerConfigError(
       'SIGNET_ADMIN_TOKEN',
       `Expected SIGNET_ADMIN_TOKEN with ${storage}: replicas do not make an admin token of their own; give every replica the same one (and create scoped tokens with it).`,
