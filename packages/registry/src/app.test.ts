@@ -367,7 +367,7 @@ describe('registry app: bad input is a clear 4xx and changes nothing', () => {
       });
       expect(((await version.json()) as { files: unknown[] }).files).toEqual([]);
       const blobs: string[] = [];
-      for await (const digest of small.blobs.list()) blobs.push(digest);
+      for await (const blob of small.blobs.list()) blobs.push(blob.sha256);
       expect(blobs).toEqual([]);
     } finally {
       await small.close();

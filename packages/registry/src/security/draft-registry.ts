@@ -132,7 +132,7 @@ export async function openDraftRegistry(options: DraftRegistryOptions = {}): Pro
     },
     async storedDigests() {
       const out: string[] = [];
-      for await (const digest of blobs.list()) out.push(digest);
+      for await (const blob of blobs.list()) out.push(blob.sha256);
       return out.sort();
     },
     async close() {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHold, FILES, openDraftRegistry, refusal, type DraftRegistry } from './draft-registry';
 
 let registry: DraftRegistry;
-let validations = 0; // each validation asks the blob store once per file for its path
+let validations = 0; // each validation asks the blob store once per file for its size (to read it by ranges)
 const held = createHold();
 
 beforeAll(async () => {
@@ -17,10 +17,10 @@ beforeAll(async () => {
     app: { maxConcurrentValidations: 1, maxQueuedValidations: 0 },
     wrapBlobs: (blobs) => ({
       ...blobs,
-      localPath: async (sha256) => {
+      stat: async (sha256) => {
         validations++;
         await held.point();
-        return blobs.localPath(sha256);
+        return blobs.stat(sha256);
       },
     }),
   });

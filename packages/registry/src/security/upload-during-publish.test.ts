@@ -8,16 +8,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHold, FILES, openDraftRegistry, refusal, sha256Hex, type DraftRegistry } from './draft-registry';
 
 let registry: DraftRegistry;
-// Holds the publish in the middle of its validation: the validator asks the blob store for each file's path.
+// Holds the publish in the middle of its validation: the validator asks the blob store for each file's size.
 const validating = createHold();
 
 beforeAll(async () => {
   registry = await openDraftRegistry({
     wrapBlobs: (blobs) => ({
       ...blobs,
-      localPath: async (sha256) => {
+      stat: async (sha256) => {
         await validating.point();
-        return blobs.localPath(sha256);
+        return blobs.stat(sha256);
       },
     }),
   });

@@ -1,16 +1,22 @@
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 
-import { validateRelease, type ReleaseFile, type ReleaseReport, type ZipLimits } from '@signet/core/node';
+import {
+  validateRelease,
+  type RandomAccessFile,
+  type RandomAccessReleaseFile,
+  type ReleaseReport,
+  type ZipLimits,
+} from '@signet/core/node';
 
 import type * as S from '../http/api-schemas';
 import type { BlobStore } from '../storage/blob-store';
+import { StoreNotFoundError } from '../storage/errors';
 import type { VersionFileRecord, VersionRecord } from '../storage/records';
 
-/** Runs the core's validator over a version's stored files, exactly as `signet validate` would. */
+/**
+ * Runs the core's validator over a version's stored files, exactly as `signet validate` would. The files are read
+ * by byte ranges where they lie (`openBlobFile`), so a draft in object storage is validated without a local copy.
+ */
 export async function validateStoredRelease(
   blobs: BlobStore,
   zipLimits: ZipLimits,
@@ -18,29 +24,30 @@ export async function validateStoredRelease(
   files: readonly VersionFileRecord[],
   keyArmor: string | undefined,
 ): Promise<ReleaseReport> {
-  let temporary: string | undefined;
-  try {
-    const releaseFiles: ReleaseFile[] = [];
-    for (const file of files) {
-      let path = await blobs.localPath(file.sha256);
-      if (path === undefined) {
-        temporary ??= await mkdtemp(join(tmpdir(), 'signet-validate-'));
-        path = join(temporary, file.sha256);
-        await pipeline(await blobs.open(file.sha256), createWriteStream(path));
-      }
-      releaseFiles.push({ fileName: file.fileName, path });
-    }
-    return await validateRelease({
-      files: releaseFiles,
-      name: record.type,
-      version: record.version,
-      protocols: record.protocols,
-      keys: keyArmor === undefined ? [] : [keyArmor],
-      limits: zipLimits,
-    });
-  } finally {
-    if (temporary !== undefined) await rm(temporary, { recursive: true, force: true });
-  }
+  const releaseFiles: RandomAccessReleaseFile[] = files.map((file) => ({
+    fileName: file.fileName,
+    open: () => openBlobFile(blobs, file.sha256),
+  }));
+  return validateRelease({
+    files: releaseFiles,
+    name: record.type,
+    version: record.version,
+    protocols: record.protocols,
+    keys: keyArmor === undefined ? [] : [keyArmor],
+    limits: zipLimits,
+  });
+}
+
+/** A stored blob as a `RandomAccessFile`: each range is a ranged `open` of the blob. */
+export async function openBlobFile(blobs: BlobStore, sha256: string): Promise<RandomAccessFile> {
+  const stat = await blobs.stat(sha256);
+  if (!stat) throw new StoreNotFoundError(`Blob ${JSON.stringify(sha256)} does not exist.`);
+  const { size } = stat;
+  return {
+    size,
+    read: async (start, end) => (start === end ? Readable.from([]) : blobs.open(sha256, { start, end: end - 1 })),
+    close: () => Promise.resolve(),
+  };
 }
 
 /** The report as the management API shows it. */

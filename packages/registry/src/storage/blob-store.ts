@@ -34,6 +34,27 @@ export interface StagedBlob {
   discard(): Promise<void>;
 }
 
+/** One stored blob as the listing gives it (for garbage collection). */
+export interface ListedBlob {
+  sha256: string;
+  size: number;
+  /**
+   * When the blob was stored (last written). A collector keeps blobs younger than its grace period, so bytes just
+   * uploaded, whose record is not written yet, are never collected.
+   */
+  lastModified: Date;
+}
+
+/** Options of `BlobStore.presignGet`. */
+export interface PresignGetOptions {
+  /** The name the download is saved under (`Content-Disposition`). */
+  fileName: string;
+  /** `Content-Type` the object URL answers with. */
+  contentType?: string | undefined;
+  /** How long the URL works; the store's configured default when absent. */
+  expiresSeconds?: number | undefined;
+}
+
 /** An inclusive byte range, as in an HTTP `Range: bytes=start-end` header. */
 export interface ByteRange {
   start: number;
@@ -43,7 +64,8 @@ export interface ByteRange {
 /**
  * Where file bytes live, addressed by their SHA-256 (lower-case hex): identical content is stored once and a stored
  * blob never changes. Every backend passes `describeBlobStoreContract`. A digest that is not 64 hex characters
- * names no blob (`stat`/`localPath` give undefined, `open` throws `StoreNotFoundError`, `delete` gives false).
+ * names no blob (`stat` gives undefined, `open` throws `StoreNotFoundError`, `delete` gives false). A backend that
+ * cannot be reached (or refuses the operation for lack of rights) throws `StoreUnavailableError` (HTTP 503).
  */
 export interface BlobStore {
   /**
@@ -63,15 +85,19 @@ export interface BlobStore {
    * `BlobRangeError` for a range outside it. Read the stream to its end or destroy it: it holds the file open.
    */
   open(sha256: string, range?: ByteRange): Promise<Readable>;
-  /**
-   * A file path with the blob's bytes, for tools that need one (the zip validator); undefined when the backend
-   * has no local files (object storage) or the blob does not exist. Never write to it.
-   */
-  localPath(sha256: string): Promise<string | undefined>;
   /** False when there was no such blob. */
   delete(sha256: string): Promise<boolean>;
-  /** Every stored digest, in no particular order (for garbage collection). */
-  list(): AsyncIterable<string>;
+  /**
+   * Every stored blob, in no particular order (for garbage collection). Bytes of an upload in progress, staged or
+   * abandoned are never listed: only what `stat` and `open` find.
+   */
+  list(): AsyncIterable<ListedBlob>;
+  /**
+   * A URL that serves the blob's bytes directly from the backend, valid for a short while, for clients to be
+   * redirected to (bytes then never pass through the registry); undefined when the backend has no such URLs (the
+   * embedded folder, memory) — a capability, not an error. It does not check that the blob exists.
+   */
+  presignGet(sha256: string, options: PresignGetOptions): Promise<string | undefined>;
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;

@@ -8,6 +8,7 @@ import {
   isSha256,
   type BlobStore,
   type ByteRange,
+  type ListedBlob,
   type PutBlobOptions,
   type StagedBlob,
   type StoredBlob,
@@ -45,9 +46,6 @@ export async function openFsBlobStore(options: FsBlobStoreOptions): Promise<Blob
       if (!handle) throw new StoreNotFoundError(`Blob ${JSON.stringify(sha256)} does not exist.`);
       return readBlob(handle, range);
     },
-    async localPath(sha256) {
-      return isSha256(sha256) && (await statFile(pathOf(sha256))) ? pathOf(sha256) : undefined;
-    },
     async delete(sha256) {
       if (!isSha256(sha256)) return false;
       try {
@@ -59,6 +57,8 @@ export async function openFsBlobStore(options: FsBlobStoreOptions): Promise<Blob
       }
     },
     list: () => listBlobs(root),
+    // Files are served by the registry itself: there is no URL to hand out.
+    presignGet: () => Promise.resolve(undefined),
   };
 }
 
@@ -147,12 +147,15 @@ function isWithin(range: ByteRange, size: number): boolean {
   return Number.isSafeInteger(start) && Number.isSafeInteger(end) && start >= 0 && start <= end && end < size;
 }
 
-async function* listBlobs(root: string): AsyncGenerator<string> {
+async function* listBlobs(root: string): AsyncGenerator<ListedBlob> {
   for await (const shard of await opendir(root)) {
     if (!isShard(shard)) continue;
     for await (const entry of await opendir(join(root, shard.name))) {
       const sha256 = shard.name + entry.name;
-      if (entry.isFile() && isSha256(sha256)) yield sha256;
+      if (!entry.isFile() || !isSha256(sha256)) continue;
+      // Deleted between the listing and the stat: not there, so not listed.
+      const info = await statFile(join(root, shard.name, entry.name));
+      if (info) yield { sha256, size: info.size, lastModified: info.mtime };
     }
   }
 }
