@@ -14,6 +14,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
+  findSecrets,
   launchChromium,
   openApp,
   rawHttp,
@@ -189,6 +190,24 @@ describe.skipIf(missing.length > 0)(`the desktop's bad paths in Chromium${skippe
     const row = keyRow(ui.page, id);
     await row.getByText('Incompatible', { exact: true }).waitFor();
     expect((await row.innerText()).replace(/\s+/g, ' ')).toMatch(reason);
+  });
+  it('no /api response and no server line of these failures holds a private key or either passphrase', async () => {
+    await ui.settle();
+    const secrets = {
+      'a private key block': 'PRIVATE KEY',
+      'the passphrase': PASSPHRASE,
+      'the wrong passphrase': 'not the passphrase',
+    };
+    expect(ui.responses.some((r) => r.body.includes('BAD_PASSPHRASE'))).toBe(true);
+    expect(
+      findSecrets(
+        ui.responses.map((r) => r.body),
+        secrets,
+        (i) => ui.responses[i]!.url,
+      ),
+    ).toEqual([]);
+    expect(findSecrets(app.apiAnswers, secrets, (i) => `test-side API answer ${i}`)).toEqual([]);
+    expect(findSecrets(app.logs().split('\n'), secrets, (i) => `server log line ${i + 1}`)).toEqual([]);
   });
 });
 
