@@ -48,10 +48,7 @@ const NOT_APPLICABLE: Record<string, Partial<Record<Row, string>>> = {
   },
   'mirror export': { 1: 'it exports published versions, which were validated when published' },
   migrate: { 1: 'it migrates a schema; there is no release to validate' },
-  'export static': {
-    1: 'it exports published versions, which were validated when published',
-    3: 'it reads a stopped registry’s folder and writes one: what is wrong with either is the caller’s (exit 2)',
-  },
+  'export static': { 1: 'it exports published versions, which were validated when published' },
   'namespaces create': { 1: 'a namespace has no release to validate' },
   'namespaces list': { 1: 'it only reads' },
   'tokens create': { 1: 'a token has no release to validate' },
@@ -389,6 +386,39 @@ const CASES: Case[] = [
     args: () => ['export', 'static', '--out', join(dir, 'static-2'), '--data', 'serve'],
     says: /in use by a running `signet serve`/,
     code: 'STORE_LOCKED',
+  },
+  {
+    command: 'export static',
+    exit: 2,
+    what: 'a --to that is no s3:// URL',
+    args: () => ['export', 'static', '--to', 'ftp://bucket/x', '--data', 'static-data'],
+    says: /Expected --to to be an s3:\/\/ URL/,
+    code: 'CONFIG_INVALID',
+  },
+  {
+    command: 'export static',
+    exit: 3,
+    what: 'a --to bucket whose endpoint nothing listens on',
+    args: () => [],
+    run: async () => {
+      // The AWS SDK reads its credentials from the process environment, not the CLI's.
+      const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+      process.env.AWS_ACCESS_KEY_ID = 'exit-table';
+      process.env.AWS_SECRET_ACCESS_KEY = 'exit-table';
+      try {
+        const to = `s3://static-bucket?endpoint=${refusedUrl}&forcePathStyle=true&region=us-east-1`;
+        return await runCli(['export', 'static', '--to', to, '--data', 'static-data'], { cwd: dir });
+      } finally {
+        for (const [name, value] of [
+          ['AWS_ACCESS_KEY_ID', saved.id],
+          ['AWS_SECRET_ACCESS_KEY', saved.secret],
+        ] as const) {
+          if (value === undefined) delete process.env[name];
+          else process.env[name] = value;
+        }
+      }
+    },
+    says: /Could not .* in bucket "static-bucket"/,
   },
   // migrate
   {

@@ -8,6 +8,10 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
 
+import { isSignetError } from '@signet/core';
+
+import { parseBlobsUrl } from './config/blobs-url';
+import { StoreUnavailableError } from './storage/errors';
 import type { StaticSink } from './static-export-sink';
 
 /** Options of `createS3StaticSink`: the bucket the export's root maps to, and how to reach it. */
@@ -41,20 +45,35 @@ export function createS3StaticSink(options: S3StaticSinkOptions): StaticSink {
     ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
   });
   const Bucket = options.bucket;
+  const where = options.endpoint === undefined ? 'S3' : JSON.stringify(options.endpoint);
+  /** Runs an S3 call: the export's own errors (a failed digest check) pass, S3's become STORE_UNAVAILABLE. */
+  const attempt = async <T>(operation: string, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (error) {
+      if (isSignetError(error)) throw error;
+      const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      throw new StoreUnavailableError(
+        `Could not ${operation} in bucket ${JSON.stringify(Bucket)} on ${where} (${why}); check that the bucket exists, that the credentials (the AWS chain) may read, write, list and delete in it, and that the endpoint is reachable.`,
+        { cause: error },
+      );
+    }
+  };
   return {
     location: `s3://${Bucket}/${prefix}`,
     async digest(object) {
-      try {
-        const head = await client.send(new HeadObjectCommand({ Bucket, Key: prefix + object.path }));
-        const same =
-          head.ContentLength === object.size &&
-          head.ContentType === object.contentType &&
-          head.CacheControl === object.cacheControl;
-        return same ? head.Metadata?.[SHA256_METADATA] : undefined;
-      } catch (error) {
-        if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404) return undefined;
-        throw error;
-      }
+      const Key = prefix + object.path;
+      const head = await attempt(`read ${Key}`, () =>
+        client.send(new HeadObjectCommand({ Bucket, Key })).catch((error: unknown) => {
+          if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404) return undefined;
+          throw error;
+        }),
+      );
+      const same =
+        head?.ContentLength === object.size &&
+        head.ContentType === object.contentType &&
+        head.CacheControl === object.cacheControl;
+      return same ? head.Metadata?.[SHA256_METADATA] : undefined;
     },
     async write(object, open) {
       const body = await open();
@@ -69,14 +88,20 @@ export function createS3StaticSink(options: S3StaticSinkOptions): StaticSink {
           Metadata: { [SHA256_METADATA]: object.sha256 },
         },
       });
-      await upload.done();
+      await attempt(`write ${prefix + object.path}`, () => upload.done());
     },
     async remove(path) {
-      await client.send(new DeleteObjectCommand({ Bucket, Key: prefix + path }));
+      await attempt(`delete ${prefix + path}`, () =>
+        client.send(new DeleteObjectCommand({ Bucket, Key: prefix + path })),
+      );
     },
     async *list(under) {
-      for await (const page of paginateListObjectsV2({ client }, { Bucket, Prefix: prefix + under })) {
-        for (const item of page.Contents ?? []) if (item.Key) yield item.Key.slice(prefix.length);
+      const pages = paginateListObjectsV2({ client }, { Bucket, Prefix: prefix + under });
+      const iterator = pages[Symbol.asyncIterator]();
+      for (;;) {
+        const page = await attempt(`list ${prefix + under}`, () => iterator.next());
+        if (page.done) return;
+        for (const item of page.value.Contents ?? []) if (item.Key) yield item.Key.slice(prefix.length);
       }
     },
     close() {
@@ -84,4 +109,14 @@ export function createS3StaticSink(options: S3StaticSinkOptions): StaticSink {
       return Promise.resolve();
     },
   };
+}
+
+/**
+ * The sink an `s3://BUCKET[/PREFIX]?endpoint=…&region=…&forcePathStyle=true` URL names (the `--blobs` syntax;
+ * credentials from the standard AWS chain, never the URL). A wrong URL throws `CONFIG_INVALID` naming `setting`.
+ */
+export function createS3StaticSinkFromUrl(value: string, setting = '--to'): StaticSink {
+  const config = parseBlobsUrl(value, setting);
+  if (config.kind !== 's3') throw new Error('parseBlobsUrl accepts s3:// URLs only.');
+  return createS3StaticSink(config);
 }

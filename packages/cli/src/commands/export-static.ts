@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 
 import {
+  createS3StaticSinkFromUrl,
   exportStaticRegistry,
   formatNginxStaticConfig,
   NGINX_EXAMPLE_OPTIONS,
@@ -9,13 +10,14 @@ import {
 } from '@signet/registry';
 import { LocalRegistryDataMissingError, openLocalRegistryData } from '@signet/registry/local';
 
-import { optionalString, requireString, stringList, type Command } from '../command';
+import { optionalString, stringList, type Command } from '../command';
 import { EXIT, UsageError } from '../context';
 import { createProgress } from '../progress';
 
 export const exportStatic: Command = {
   summary: 'write the read side of the public namespaces as static files for nginx or an S3 bucket/CDN',
-  usage: `Usage: signet export static --out DIR [--data DIR] [--base-url URL] [--mirror-host HOST]...
+  usage: `Usage: signet export static (--out DIR | --to s3://BUCKET[/PREFIX]?endpoint=…&region=…) [--data DIR]
+                            [--base-url URL] [--mirror-host HOST]...
        signet export static --print-nginx-config [--out DIR]
 
 Writes what terraform reads from this registry, for the published versions of public namespaces only
@@ -26,15 +28,17 @@ Writes what terraform reads from this registry, for the published versions of pu
   DIR/v1/files/NS/TYPE/VERSION/FILE                   zips, SHA256SUMS, .sig, manifest
   DIR/mirror/HOST/NS/TYPE/index.json, VERSION.json    network mirror (h1: and zh: hashes)
 Documents without an extension are JSON: serve them as application/json (--print-nginx-config prints
-the nginx server block that does; an object store needs the Content-Type set per object).
+the nginx server block that does). --to writes the same paths as objects of a bucket, each with its
+Content-Type and Cache-Control (the --blobs URL syntax; credentials from the standard AWS chain).
 File URLs are relative, so DIR works from any host and prefix; --base-url https://HOST/PREFIX/ (or a
 root path /PREFIX/) makes them absolute and points discovery there (discovery is always read from
 the host's root). The mirror is written for each --mirror-host (the providers' source host; default
 the --base-url host). --data reads a stopped \`signet serve\`'s folder (default ./.signet).
 Re-running writes only what changed and removes what the registry no longer has.`,
-  json: 'print {ok, outDir, providers, versions, mirrorHosts, written, unchanged, removed} (counts) as JSON',
+  json: 'print {ok, location, providers, versions, mirrorHosts, written, unchanged, removed} (counts) as JSON',
   options: {
     out: { type: 'string' },
+    to: { type: 'string' },
     data: { type: 'string' },
     'base-url': { type: 'string' },
     'mirror-host': { type: 'string', multiple: true },
@@ -47,7 +51,17 @@ Re-running writes only what changed and removes what the registry no longer has.
       const config = formatNginxStaticConfig({ ...NGINX_EXAMPLE_OPTIONS, root });
       return { json: { ok: true, nginxConfig: config }, text: config, exitCode: EXIT.ok };
     }
-    const outDir = resolve(context.cwd, requireString(args, 'out'));
+    const out = optionalString(args, 'out');
+    const to = optionalString(args, 'to');
+    if (out !== undefined && to !== undefined) {
+      throw new UsageError('Give one of --out DIR (a folder) or --to s3://BUCKET… (a bucket), not both.');
+    }
+    if (out === undefined && to === undefined) {
+      throw new UsageError('Missing where to write: --out DIR (a folder) or --to s3://BUCKET… (a bucket).');
+    }
+    const outDir = out === undefined ? undefined : resolve(context.cwd, out);
+    // Parsed before the store is opened: a wrong URL is said at once (CONFIG_INVALID, exit 2).
+    const sink = to === undefined ? undefined : createS3StaticSinkFromUrl(to, '--to');
     const dataDir = resolve(context.cwd, optionalString(args, 'data') ?? '.signet');
     const store = await openLocalRegistryData(dataDir).catch((error: unknown) => {
       if (error instanceof LocalRegistryDataMissingError) {
@@ -69,6 +83,7 @@ Re-running writes only what changed and removes what the registry no longer has.
         metadata: store.metadata,
         blobs: store.blobs,
         outDir,
+        sink,
         baseUrl: optionalString(args, 'base-url'),
         mirrorHosts: stringList(args, 'mirror-host'),
         onProgress: (message) => lines.status(message),
@@ -76,6 +91,7 @@ Re-running writes only what changed and removes what the registry no longer has.
     } finally {
       lines.done();
       await store.close();
+      await sink?.close();
     }
     const counts = {
       providers: result.providers,
@@ -90,10 +106,12 @@ Re-running writes only what changed and removes what the registry no longer has.
         ? `Network mirror for ${result.mirrorHosts.join(', ')}: network_mirror { url = "https://HOST/PREFIX/mirror/" }.\n`
         : 'No network mirror written: give --mirror-host HOST (the providers’ source host) or --base-url.\n';
     const text =
-      `Exported ${result.versions} version(s) of ${result.providers} provider(s) to ${outDir} ` +
+      `Exported ${result.versions} version(s) of ${result.providers} provider(s) to ${result.location} ` +
       `(${counts.written} written, ${counts.unchanged} unchanged, ${counts.removed} removed).\n` +
       mirror +
-      'Serve it with the nginx block of `signet export static --print-nginx-config --out DIR` (application/json for the documents without an extension).\n';
-    return { json: { ok: true, outDir, ...counts }, text, exitCode: EXIT.ok };
+      (sink === undefined
+        ? 'Serve it with the nginx block of `signet export static --print-nginx-config --out DIR` (application/json for the documents without an extension).\n'
+        : 'Each object carries its Content-Type and Cache-Control: serve the bucket as it is, or through a CDN.\n');
+    return { json: { ok: true, location: result.location, ...counts }, text, exitCode: EXIT.ok };
   },
 };
