@@ -21,6 +21,12 @@ export {
   type MetadataStoreContractOptions,
   type MetadataStoreSubject,
 } from '../storage/contract/metadata-store-contract';
+export {
+  describeBlobStoreContract as runBlobStoreContract,
+  type BlobStoreBackend,
+  type BlobStoreCapabilities,
+  type BlobStoreContractOptions,
+} from '../storage/contract/blob-store-contract';
 
 // Real servers for tests
 export { postgresUnavailableReason, startPostgres, type PostgresServer, type StartPostgresOptions } from './postgres';
