@@ -48,6 +48,7 @@ const NOT_APPLICABLE: Record<string, Partial<Record<Row, string>>> = {
   },
   'mirror export': { 1: 'it exports published versions, which were validated when published' },
   migrate: { 1: 'it migrates a schema; there is no release to validate' },
+  gc: { 1: 'it deletes unreferenced bytes; there is no release to validate' },
   'export static': { 1: 'it exports published versions, which were validated when published' },
   'namespaces create': { 1: 'a namespace has no release to validate' },
   'namespaces list': { 1: 'it only reads' },
@@ -444,6 +445,33 @@ const CASES: Case[] = [
     run: async () => {
       const url = `${(await findClosedPort()).replace('http:', 'postgres:')}/signet`;
       return runCli(['migrate', '--json', '--database', url], { cwd: dir });
+    },
+    says: /STORE_UNAVAILABLE/,
+  },
+  // gc
+  {
+    command: 'gc',
+    exit: 0,
+    what: 'a dry run over a stopped signet serve’s folder',
+    args: () => ['gc', '--data', 'static-data', '--dry-run'],
+    says: /Scanned \d+ blobs: \d+ referenced/,
+  },
+  {
+    command: 'gc',
+    exit: 2,
+    what: '--data of a folder that holds no registry',
+    args: () => ['gc', '--data', 'empty'],
+    says: /holds no registry/,
+    code: 'INPUT_INVALID',
+  },
+  {
+    command: 'gc',
+    exit: 3,
+    what: 'a PostgreSQL URL nothing answers on',
+    args: () => [],
+    run: async () => {
+      const url = `${(await findClosedPort()).replace('http:', 'postgres:')}/signet`;
+      return runCli(['gc', '--json', '--database', url], { cwd: dir });
     },
     says: /STORE_UNAVAILABLE/,
   },
