@@ -88,8 +88,8 @@ export function createFastPath(deps: FastPathDeps): FastPath {
     query: string | undefined,
     segments: string[],
   ) => {
-    // /v1/files/:ns/:type/:version/:file
-    if (segments.length !== 7) return next();
+    // /v1/files/:ns/:type/:version/:file; object storage's downloads are the app's redirects, never streamed here.
+    if (segments.length !== 7 || blobs.presigns) return next();
     const view: ProviderView | undefined = readModel.peek(segments[3]!, segments[4]!);
     const stored = view?.versions.get(segments[5]!)?.files.get(segments[6]!);
     if (view === undefined || stored === undefined) return next();

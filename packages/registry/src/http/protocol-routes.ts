@@ -92,6 +92,8 @@ export function mountProtocolRoutes(app: Hono<ProtocolEnv>, deps: ProtocolDeps):
     const view = await deps.readModel.provider(ns, type);
     const stored = view?.versions.get(version)?.files.get(file);
     if (!view || !stored) throw missing();
+    // Object storage serves the bytes itself, by a short-lived presigned URL: they never pass through here.
+    if (deps.blobs.presigns) return redirectToBlob(deps.blobs, file, stored);
     return serveBlob(c, deps.blobs, file, stored, view.visibility === 'public');
   });
 }
@@ -154,6 +156,21 @@ function signMirror(version: VersionView, signer: UrlSigner): PreparedRelease['m
 }
 
 /** Streams a stored file, with `HEAD`, `ETag` and single byte ranges (answers.ts, shared with the fast path). */
+/** 302 to the blob's presigned URL, answering with the same name and type as a streamed download. */
+async function redirectToBlob(
+  blobs: BlobStore,
+  fileName: string,
+  stored: { sha256: string; size: number },
+): Promise<Response> {
+  const plan = planBlobAnswer({ method: 'HEAD', range: undefined, ifNoneMatch: undefined }, fileName, stored, false);
+  const contentType = plan.headers.find(([name]) => name === 'Content-Type')?.[1];
+  const url = await blobs.presignGet(stored.sha256, { fileName, contentType });
+  if (url === undefined)
+    throw new Error(`Expected the blob store to presign ${JSON.stringify(fileName)}, found no URL.`);
+  // The URL expires: no cache may keep the redirect longer than that.
+  return new Response(null, { status: 302, headers: { Location: url, 'Cache-Control': 'no-store' } });
+}
+
 async function serveBlob<E extends Env>(
   c: Context<E>,
   blobs: BlobStore,

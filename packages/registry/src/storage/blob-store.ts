@@ -98,6 +98,8 @@ export interface BlobStore {
    * embedded folder, memory) — a capability, not an error. It does not check that the blob exists.
    */
   presignGet(sha256: string, options: PresignGetOptions): Promise<string | undefined>;
+  /** True when `presignGet` gives URLs: the registry then redirects file downloads instead of streaming them. */
+  readonly presigns: boolean;
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;

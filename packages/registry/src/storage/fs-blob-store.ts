@@ -59,6 +59,7 @@ export async function openFsBlobStore(options: FsBlobStoreOptions): Promise<Blob
     list: () => listBlobs(root),
     // Files are served by the registry itself: there is no URL to hand out.
     presignGet: () => Promise.resolve(undefined),
+    presigns: false,
   };
 }
 

@@ -49,6 +49,7 @@ export function openMemoryBlobStore(options: { backend?: MemoryBlobBackend } = {
       }
     },
     presignGet: () => Promise.resolve(undefined),
+    presigns: false,
   };
 }
 

@@ -164,6 +164,7 @@ function createS3BlobStore(client: S3Client, options: S3BlobStoreOptions): S3Blo
         }),
         { expiresIn: presign.expiresSeconds ?? options.presignExpiresSeconds ?? 300 },
       ),
+    presigns: true,
     close: () => client.destroy(),
   };
 }

@@ -310,6 +310,7 @@ export function describeBlobStoreContract(name: string, options: BlobStoreContra
 
     if (capabilities.presign) {
       it('presigns a URL that serves the bytes, with the name and type asked for', async () => {
+        expect(store.presigns).toBe(true);
         await store.put(chunksOf(bytes), { maxBytes: MIB });
         const fileName = 'terraform-provider-hello_1.0.0_linux_amd64.zip';
         const url = await store.presignGet(digest, { fileName, contentType: 'application/zip', expiresSeconds: 60 });
@@ -322,6 +323,7 @@ export function describeBlobStoreContract(name: string, options: BlobStoreContra
       });
     } else {
       it('offers no presigned URLs (the registry streams the bytes itself)', async () => {
+        expect(store.presigns).toBe(false);
         await store.put(chunksOf(bytes), { maxBytes: MIB });
         expect(await store.presignGet(digest, { fileName: 'x.zip' })).toBeUndefined();
       });
