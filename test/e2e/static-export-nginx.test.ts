@@ -2,12 +2,15 @@
 // installs from it through the registry protocol (signature verified) and as a network mirror, and what must never
 // be exported (a private namespace, a draft) is neither in the folder nor served.
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { get as httpGet } from 'node:http';
 import { request } from 'node:https';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { createRegistryClient } from '@signet/client';
-import { formatNginxStaticConfig, NGINX_EXAMPLE_OPTIONS } from '@signet/registry';
+import { formatNginxStaticConfig, NGINX_EXAMPLE_OPTIONS, staticContentType } from '@signet/registry';
 import { buildExampleRelease, type ExampleRelease } from '@signet/registry/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -242,6 +245,55 @@ describe.skipIf(missing !== '')(
       expect(again.stdout).toMatch(/\(0 written, \d+ unchanged, 0 removed\)/);
       expect(again.code).toBe(0);
       expect(await nginx.errorLog()).not.toMatch(/\[(error|crit|alert|emerg)\]/);
+    });
+
+    it('signet export static --to s3:// puts the same paths into a bucket, each with its Content-Type', async () => {
+      // s3rver (the registry's test dependency) stands in for S3; it serves objects to plain GETs, path-style.
+      const S3rver = createRequire(new URL('../../packages/registry/package.json', import.meta.url))('s3rver') as new (
+        options: object,
+      ) => { run(): Promise<AddressInfo>; close(): Promise<void> };
+      const s3rver = new S3rver({
+        address: '127.0.0.1',
+        port: 0,
+        silent: true,
+        directory: join(work, 's3rver'),
+        configureBuckets: [{ name: 'registry-export' }],
+      });
+      const { port } = await s3rver.run();
+      try {
+        const endpoint = `http://127.0.0.1:${port}`;
+        const run = await spawnSignet(
+          [
+            'export',
+            'static',
+            '--to',
+            `s3://registry-export/signet?endpoint=${endpoint}&forcePathStyle=true&region=us-east-1`,
+            '--data',
+            dataDir,
+            '--mirror-host',
+            MIRROR_HOST,
+          ],
+          { cwd: work, env: { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' } },
+        );
+        expect(run.stdout).toContain('provider(s) to s3://registry-export/signet/');
+        expect(run.code).toBe(0);
+        const paths = (await listFiles(out)).filter((p) => !p.startsWith('.signet-'));
+        expect(run.stdout).toContain(`(${paths.length} written, 0 unchanged, 0 removed)`);
+        for (const path of paths) {
+          const object = await new Promise<{ type: string | undefined; body: Buffer }>((resolve, reject) => {
+            httpGet(`${endpoint}/registry-export/signet/${path}`, (res) => {
+              const chunks: Buffer[] = [];
+              res.on('data', (chunk: Buffer) => chunks.push(chunk));
+              res.on('end', () => resolve({ type: res.headers['content-type'], body: Buffer.concat(chunks) }));
+              res.on('error', reject);
+            }).on('error', reject);
+          });
+          expect(object.type, path).toBe(staticContentType(path));
+          expect(object.body.equals(await readFile(join(out, path))), path).toBe(true);
+        }
+      } finally {
+        await s3rver.close();
+      }
     });
   },
 );
