@@ -73,6 +73,7 @@ async function stageBlob(
   if (expected !== undefined && !isSha256(expected)) throw new BlobDigestMismatchError(expected, undefined);
   const tmpPath = join(tmpDir, randomUUID());
   const file = await open(tmpPath, 'wx');
+  const flusher = createBackgroundFlusher(file);
   let sha256: string;
   let size = 0;
   try {
@@ -83,12 +84,15 @@ async function stageBlob(
       if (size > options.maxBytes) throw new BlobTooLargeError(options.maxBytes);
       hash.update(chunk);
       await writeAll(file, chunk);
+      flusher.written(chunk.byteLength);
     }
     sha256 = hash.digest('hex');
     if (expected !== undefined && expected !== sha256) throw new BlobDigestMismatchError(expected, sha256);
+    await flusher.settle();
     await file.sync();
     await file.close();
   } catch (error) {
+    await flusher.settle().catch(() => undefined);
     await file.close().catch(() => undefined);
     await rm(tmpPath, { force: true });
     throw error;
@@ -121,6 +125,42 @@ async function commitBlob(tmpPath: string, sha256: string, size: number, target:
   }
 }
 
+/** Bytes written between two background flushes of an upload. */
+const FLUSH_EVERY_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Flushes an upload to disk while it arrives (`datasync` every `FLUSH_EVERY_BYTES`, one at a time, not awaited by
+ * the writes), so the disk writes the bytes while the network brings the next ones, and the final `sync` has at most
+ * that much left. Without it a large upload sits in the page cache until the final `sync`, which then writes it all
+ * while nothing else happens: about half the time of a 1 GiB upload on the dev VM. `settle()` waits for the flush in
+ * flight and throws its error, if any.
+ */
+function createBackgroundFlusher(file: FileHandle) {
+  let unflushed = 0;
+  let inFlight: Promise<void> | undefined;
+  let failure: { error: unknown } | undefined;
+  return {
+    written(bytes: number) {
+      unflushed += bytes;
+      if (unflushed < FLUSH_EVERY_BYTES || inFlight !== undefined) return;
+      unflushed = 0;
+      inFlight = file.datasync().then(
+        () => {
+          inFlight = undefined;
+        },
+        (error: unknown) => {
+          failure ??= { error };
+          inFlight = undefined;
+        },
+      );
+    },
+    async settle() {
+      await inFlight;
+      if (failure) throw failure.error;
+    },
+  };
+}
+
 async function writeAll(file: FileHandle, chunk: Uint8Array): Promise<void> {
   let offset = 0;
   while (offset < chunk.byteLength) {
@@ -129,14 +169,21 @@ async function writeAll(file: FileHandle, chunk: Uint8Array): Promise<void> {
   }
 }
 
+/**
+ * How much a download reads at a time. Node's default, 64 KiB, costs a read and a socket write per 64 KiB: about
+ * 2.5 times the CPU of 1 MiB reads for the same file (sendfile-class throughput needs big chunks); backpressure
+ * keeps one or two chunks per download in memory.
+ */
+const READ_CHUNK_BYTES = 1024 * 1024;
+
 // The handle is opened before the range is checked, so a blob deleted meanwhile still reads whole (POSIX), and the
 // stream closes it when it ends or is destroyed.
 async function readBlob(handle: FileHandle, range: ByteRange | undefined): Promise<Readable> {
   try {
     const { size } = await handle.stat();
-    if (range === undefined) return handle.createReadStream();
+    if (range === undefined) return handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES });
     if (!isWithin(range, size)) throw new BlobRangeError(range, size);
-    return handle.createReadStream({ start: range.start, end: range.end });
+    return handle.createReadStream({ start: range.start, end: range.end, highWaterMark: READ_CHUNK_BYTES });
   } catch (error) {
     await handle.close();
     throw error;
