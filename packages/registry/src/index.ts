@@ -117,5 +117,4 @@ export {
 } from './static-export';
 export { checkDigest, type StaticObject, type StaticSink } from './static-export-sink';
 export { createFsStaticSink, FS_SINK_STATE_FILE } from './static-export-fs-sink';
-export { createS3StaticSink, createS3StaticSinkFromUrl, type S3StaticSinkOptions } from './static-export-s3-sink';
 export { formatNginxStaticConfig, NGINX_EXAMPLE_OPTIONS, type NginxStaticConfigOptions } from './static-export-nginx';

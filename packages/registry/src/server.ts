@@ -43,3 +43,6 @@ export { createRegistryMetrics, type RegistryMetrics, type RequestObservation } 
 
 // Garbage collection
 export { collectGarbage, type CollectGarbageOptions, type GarbageReport } from './services/gc';
+
+// Static export into a bucket (signet export static --to s3://…); the folder export is in the package root
+export { createS3StaticSink, createS3StaticSinkFromUrl, type S3StaticSinkOptions } from './static-export-s3-sink';

@@ -1,14 +1,21 @@
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 
 import {
-  createS3StaticSinkFromUrl,
   exportStaticRegistry,
   formatNginxStaticConfig,
   NGINX_EXAMPLE_OPTIONS,
   StoreLockedError,
   type ExportStaticResult,
 } from '@signet/registry';
-import { LocalRegistryDataMissingError, openLocalRegistryData } from '@signet/registry/local';
+import { localRegistryPaths } from '@signet/registry/local';
+import {
+  createS3StaticSinkFromUrl,
+  openRegistryBackends,
+  parseServerConfig,
+  ServerConfigError,
+  type ServerConfig,
+} from '@signet/registry/server';
 
 import { optionalString, stringList, type Command } from '../command';
 import { EXIT, UsageError } from '../context';
@@ -16,7 +23,8 @@ import { createProgress } from '../progress';
 
 export const exportStatic: Command = {
   summary: 'write the read side of the public namespaces as static files for nginx or an S3 bucket/CDN',
-  usage: `Usage: signet export static (--out DIR | --to s3://BUCKET[/PREFIX]?endpoint=…&region=…) [--data DIR]
+  usage: `Usage: signet export static (--out DIR | --to s3://BUCKET[/PREFIX]?endpoint=…&region=…)
+                            [--data DIR | --database postgres://… --blobs s3://…]
                             [--base-url URL] [--mirror-host HOST]...
        signet export static --print-nginx-config [--out DIR]
 
@@ -33,13 +41,17 @@ Content-Type and Cache-Control (the --blobs URL syntax; credentials from the sta
 File URLs are relative, so DIR works from any host and prefix; --base-url https://HOST/PREFIX/ (or a
 root path /PREFIX/) makes them absolute and points discovery there (discovery is always read from
 the host's root). The mirror is written for each --mirror-host (the providers' source host; default
-the --base-url host). --data reads a stopped \`signet serve\`'s folder (default ./.signet).
+the --base-url host). The registry is read as \`signet serve\` opens it: --data (default ./.signet,
+a stopped serve's folder), or --database/SIGNET_DATABASE_URL and --blobs/SIGNET_BLOBS_URL (while
+replicas run).
 Re-running writes only what changed and removes what the registry no longer has.`,
   json: 'print {ok, location, providers, versions, mirrorHosts, written, unchanged, removed} (counts) as JSON',
   options: {
     out: { type: 'string' },
     to: { type: 'string' },
     data: { type: 'string' },
+    database: { type: 'string' },
+    blobs: { type: 'string' },
     'base-url': { type: 'string' },
     'mirror-host': { type: 'string', multiple: true },
     'print-nginx-config': { type: 'boolean' },
@@ -60,16 +72,31 @@ Re-running writes only what changed and removes what the registry no longer has.
       throw new UsageError('Missing where to write: --out DIR (a folder) or --to s3://BUCKET… (a bucket).');
     }
     const outDir = out === undefined ? undefined : resolve(context.cwd, out);
-    // Parsed before the store is opened: a wrong URL is said at once (CONFIG_INVALID, exit 2).
+    // Parsed before the stores are opened: a wrong URL is said at once (CONFIG_INVALID, exit 2).
+    let config: ServerConfig;
+    try {
+      config = parseServerConfig({
+        flags: { database: optionalString(args, 'database'), blobs: optionalString(args, 'blobs') },
+        env: context.env,
+        requireSharedSecrets: false,
+      });
+    } catch (error) {
+      if (error instanceof ServerConfigError) throw new UsageError(error.message, error.code);
+      throw error;
+    }
     const sink = to === undefined ? undefined : createS3StaticSinkFromUrl(to, '--to');
     const dataDir = resolve(context.cwd, optionalString(args, 'data') ?? '.signet');
-    const store = await openLocalRegistryData(dataDir).catch((error: unknown) => {
-      if (error instanceof LocalRegistryDataMissingError) {
-        throw new UsageError(
-          `${dataDir} holds no \`signet serve\` data (no signet.db); give the --data folder of a signet serve.`,
-          'INPUT_INVALID',
-        );
-      }
+    // Refused without signet.db: a mistyped --data would otherwise export an empty registry and say it went well.
+    if (
+      config.database.kind === 'sqlite' &&
+      !(await stat(localRegistryPaths(dataDir).database).catch(() => undefined))
+    ) {
+      throw new UsageError(
+        `${dataDir} holds no \`signet serve\` data (no signet.db); give the --data folder of a signet serve, or --database.`,
+        'INPUT_INVALID',
+      );
+    }
+    const store = await openRegistryBackends(config, { dataDir }).catch((error: unknown) => {
       if (error instanceof StoreLockedError) {
         throw new UsageError(`${dataDir} is in use by a running \`signet serve\`: stop it, then export.`, error.code);
       }
