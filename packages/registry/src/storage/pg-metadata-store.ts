@@ -112,7 +112,11 @@ async function lockChangeableDraft(
   version: string,
 ): Promise<LockedVersion> {
   const locked = await lockVersion(query, namespace, type, version);
-  const id = versionName(namespace, type, version);
+  assertChangeable(locked, versionName(namespace, type, version));
+  return locked;
+}
+
+function assertChangeable(locked: LockedVersion, id: string): void {
   if (locked.state !== 'draft') {
     throw new StoreConflictError(
       `Expected version ${id} to be a draft, found it published; its files never change, publish a new version instead.`,
@@ -123,7 +127,6 @@ async function lockChangeableDraft(
       `Expected version ${id} to be a draft open for changes, found it being published; its files cannot change now. Wait for the publish to end, then check its state.`,
     );
   }
-  return locked;
 }
 
 async function sumDraftBytes(query: PgQuery, namespace: string): Promise<number> {
@@ -369,7 +372,7 @@ function versionMethods({
       db.transaction(async (query) => {
         const locked = await lockVersion(query, namespace, type, version);
         if (locked.state !== 'draft') return { deleted: false as const };
-        await lockChangeableDraft(query, namespace, type, version);
+        assertChangeable(locked, versionName(namespace, type, version));
         const files = (await query('DELETE FROM version_files WHERE version_id = $1 RETURNING *', [locked.id]))
           .map(readVersionFileRow)
           .sort((a, b) => (a.fileName < b.fileName ? -1 : a.fileName > b.fileName ? 1 : 0));
