@@ -19,7 +19,7 @@ import {
 } from '@signet/registry/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { runSignet } from '../helpers/cli';
+import { runSignet, spawnSignet } from '../helpers/cli';
 import { rawRequest, type RawResponse } from '../helpers/https-request';
 import { startSignetServe, type SignetServer } from '../helpers/registry';
 import { requiredProvidersConfig, runTerraform } from '../helpers/terraform';
@@ -51,6 +51,7 @@ let postgres: PostgresServer;
 let s3: TestS3Server;
 let databaseUrl: string;
 let blobsUrl: string;
+let bucket: string;
 let release: ExampleRelease;
 let release2: ExampleRelease;
 const replicas: Replica[] = [];
@@ -141,7 +142,7 @@ describe.skipIf(skipped)(
         buildExampleRelease(join(work, 'hello-2'), { version: '2.0.0' }),
       ]);
       databaseUrl = await postgres.createDatabase('signet');
-      const bucket = await s3.createBucket();
+      bucket = await s3.createBucket();
       blobsUrl = `s3://${bucket}?endpoint=${encodeURIComponent(s3.endpoint)}&region=us-east-1&forcePathStyle=true&prefix=registry`;
       a = await startReplica('replica-a');
       b = await startReplica('replica-b');
@@ -248,6 +249,51 @@ describe.skipIf(skipped)(
       const after = await call(b, '/v1/providers/acme/hello/versions');
       expect((after.json.versions as { version: string }[]).map((v) => v.version).sort()).toEqual(['1.0.0', '2.0.0']);
     }, 120_000);
+
+    it('signet gc on the shared stores keeps every referenced blob and deletes an orphan', async () => {
+      const store = await s3.openStore({ bucket, prefix: 'registry/' });
+      const orphan = await store.put(
+        (async function* () {
+          yield await Promise.resolve(Buffer.from('bytes no version names'));
+        })(),
+        { maxBytes: 1024 },
+      );
+      const referenced = new Set<string>();
+      for (const version of ['1.0.0', '2.0.0']) {
+        for (const file of (await b.client.getVersion('acme', 'hello', version))!.files) referenced.add(file.sha256);
+      }
+      const gc = (grace: string) =>
+        spawnSignet(
+          [
+            'gc',
+            '--data',
+            join(work, 'gc'),
+            '--database',
+            databaseUrl,
+            '--blobs',
+            blobsUrl,
+            '--grace',
+            grace,
+            '--json',
+          ],
+          {
+            cwd: work,
+            env: {
+              AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+              AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+            },
+          },
+        );
+      const young = await gc('1h');
+      expect(young.code, young.stderr).toBe(0);
+      expect(young.json.deleted).toEqual([]);
+      const run = await gc('0s');
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.json.deleted).toEqual([{ sha256: orphan.sha256, size: 'bytes no version names'.length }]);
+      expect(run.json.referenced).toBe(referenced.size);
+      for (const sha256 of referenced) expect(await store.stat(sha256), sha256).toBeDefined();
+      expect(await store.stat(orphan.sha256)).toBeUndefined();
+    }, 60_000);
 
     it('answers 503 with Retry-After while PostgreSQL is down (never hangs), and resumes once it is back', async () => {
       expect((await call(b, '/readyz')).status).toBe(200);
