@@ -118,6 +118,14 @@ export function runMetadataStoreContract(name: string, options: MetadataStoreCon
       await subject.dispose?.();
     });
 
+    /**
+     * Has each handle make many calls at once, so that a pooled backend holds open connections before a race:
+     * otherwise opening them one by one staggers the racers and the race is not run.
+     */
+    async function warm(handles: MetadataStore[]): Promise<void> {
+      await Promise.all(handles.flatMap((h) => Array.from({ length: 12 }, () => h.listNamespaces())));
+    }
+
     async function openHandle(): Promise<MetadataStore> {
       if (subject.openHandle === undefined) throw new Error('The capability needs `openHandle` on the subject.');
       const handle = await subject.openHandle();
@@ -616,6 +624,7 @@ export function runMetadataStoreContract(name: string, options: MetadataStoreCon
         'of twenty concurrent publishes of one version over two handles, exactly one wins',
         async () => {
           const handles = [store, await openHandle()];
+          await warm(handles);
           await seedDraft();
           await store.putFile('acme', 'hello', '1.0.0', ZIP);
           const results = await Promise.all(
@@ -636,6 +645,7 @@ export function runMetadataStoreContract(name: string, options: MetadataStoreCon
         'of twenty concurrent leased publishes over two handles, one lease and one flip',
         async () => {
           const handles = [store, await openHandle()];
+          await warm(handles);
           await seedDraft();
           await store.putFile('acme', 'hello', '1.0.0', ZIP);
           const files = [{ fileName: ZIP.fileName, sha256: SHA_A }];
@@ -673,6 +683,7 @@ export function runMetadataStoreContract(name: string, options: MetadataStoreCon
         'concurrent creates of one namespace over two handles: one record, the rest conflict',
         async () => {
           const handles = [store, await openHandle()];
+          await warm(handles);
           const results = await Promise.allSettled(
             Array.from({ length: 10 }, (_, i) =>
               handles[i % 2]!.createNamespace({ name: 'acme', visibility: i % 3 === 0 ? 'private' : 'public' }),
@@ -686,15 +697,19 @@ export function runMetadataStoreContract(name: string, options: MetadataStoreCon
 
       itWith('twoHandles', 'concurrent uploads over two handles never take the drafts past the quota', async () => {
         const handles = [store, await openHandle()];
+        await warm(handles);
         await seedDraft();
-        await store.createVersion({ ...ZIP_VERSION, version: '2.0.0' });
+        // One draft per upload: no version row is shared, only the namespace's quota.
+        const versions = Array.from({ length: 10 }, (_, i) => `1.0.${i}`);
+        for (const version of versions.slice(1)) await store.createVersion({ ...ZIP_VERSION, version });
+        versions[0] = '1.0.0';
         const results = await Promise.allSettled(
-          Array.from({ length: 10 }, (_, i) =>
+          versions.map((version, i) =>
             handles[i % 2]!.putFile(
               'acme',
               'hello',
-              i % 4 < 2 ? '1.0.0' : '2.0.0',
-              { fileName: `f${i}.zip`, sha256: SHA_A, size: 30 },
+              version,
+              { fileName: ZIP.fileName, sha256: SHA_A, size: 30 },
               { quotaBytes: 100 },
             ),
           ),
