@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, type Stats } from 'node:fs';
 import { lstat, mkdir, opendir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
-import { dirname, join, sep } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 
 import { SignetError } from '@signet/core';
@@ -27,7 +27,9 @@ interface CachedDigest {
  * matches and its size, mtime and inode differ from what the last export recorded (the state file), so an
  * unchanged export of gigabytes of zips reads none of them.
  */
-export async function createFsStaticSink(outDir: string): Promise<StaticSink> {
+export async function createFsStaticSink(folder: string): Promise<StaticSink> {
+  // Absolute and without a trailing separator: removing empty folders stops at exactly this one.
+  const outDir = resolve(folder);
   await mkdir(outDir, { recursive: true });
   const statePath = join(outDir, FS_SINK_STATE_FILE);
   const cache = await readState(statePath);
