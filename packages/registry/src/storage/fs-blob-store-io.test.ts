@@ -1,5 +1,6 @@
-// How the embedded blob store moves big files: downloads read 1 MiB at a time (whole or by range), and an upload
-// larger than the background-flush interval (64 MiB) is flushed while it arrives and still stored byte for byte.
+// How the embedded blob store moves big files: downloads read 1 MiB at a time (whole or by range), an upload's
+// chunks are written in batches, in order, and an upload larger than the background-flush interval (64 MiB) is
+// flushed while it arrives and still stored byte for byte.
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -43,6 +44,21 @@ describe('fs blob store I/O', () => {
     expect(range.map((c) => c.length)).toEqual([MIB, MIB]);
     expect(Buffer.concat(range)[0]).toBe(0);
     expect(Buffer.concat(range).at(-1)).toBe(2);
+  });
+
+  it('stores small chunks of odd sizes, gathered into batched writes, in order', async () => {
+    const { store } = await openStore();
+    // 64 KiB socket-sized chunks with odd ones between: batches close on bytes (1 MiB) or on count (256).
+    const parts: Uint8Array[] = [];
+    for (let i = 0; i < 600; i++) parts.push(new Uint8Array(i % 3 === 0 ? 1 + (i % 7) : 64 * 1024).fill(i % 256));
+    async function* source(): AsyncGenerator<Uint8Array> {
+      for (const part of parts) yield await Promise.resolve(part);
+    }
+    const whole = Buffer.concat(parts);
+    const stored = await store.put(source(), { maxBytes: whole.length });
+    expect(stored.size).toBe(whole.length);
+    expect(stored.sha256).toBe(createHash('sha256').update(whole).digest('hex'));
+    expect(Buffer.concat(await readAll(await store.open(stored.sha256))).equals(whole)).toBe(true);
   });
 
   it('stores an upload past the background-flush interval byte for byte', async () => {

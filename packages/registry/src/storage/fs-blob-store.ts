@@ -74,24 +74,27 @@ async function stageBlob(
   const tmpPath = join(tmpDir, randomUUID());
   const file = await open(tmpPath, 'wx');
   const flusher = createBackgroundFlusher(file);
+  const writer = createBatchWriter(file, flusher);
   let sha256: string;
   let size = 0;
   try {
     const hash = createHash('sha256');
     // Leaving the loop by a throw calls the source's `return()`, which destroys a Node stream: reading stops at once.
+    // Each chunk is hashed as it arrives and written in the same pass, batched (writer), while the next ones arrive.
     for await (const chunk of source) {
       size += chunk.byteLength;
       if (size > options.maxBytes) throw new BlobTooLargeError(options.maxBytes);
       hash.update(chunk);
-      await writeAll(file, chunk);
-      flusher.written(chunk.byteLength);
+      await writer.add(chunk);
     }
     sha256 = hash.digest('hex');
     if (expected !== undefined && expected !== sha256) throw new BlobDigestMismatchError(expected, sha256);
+    await writer.end();
     await flusher.settle();
     await file.sync();
     await file.close();
   } catch (error) {
+    await writer.abandon();
     await flusher.settle().catch(() => undefined);
     await file.close().catch(() => undefined);
     await rm(tmpPath, { force: true });
@@ -122,6 +125,62 @@ async function commitBlob(tmpPath: string, sha256: string, size: number, target:
   } catch (error) {
     await rm(tmpPath, { force: true });
     throw error;
+  }
+}
+
+/** An upload's chunks (64 KiB from a socket) are written this many bytes at a time, in one `writev`. */
+const WRITE_BATCH_BYTES = 1024 * 1024;
+const WRITE_BATCH_CHUNKS = 256;
+
+/**
+ * Writes an upload's chunks in batches of about 1 MiB, one `writev` in flight while the next batch gathers: a write
+ * per 64 KiB chunk, awaited before the next chunk is read, left the upload waiting on a thread-pool round trip per
+ * chunk. Memory stays flat (one batch written, one gathering). The chunks are kept until written, so the source must
+ * not reuse them (Node and web streams never do). `add` waits only when a full batch finds the last one still
+ * being written; `end` writes the rest and waits; `abandon` waits for a write in flight and drops its error.
+ */
+function createBatchWriter(file: FileHandle, flusher: ReturnType<typeof createBackgroundFlusher>) {
+  let batch: Uint8Array[] = [];
+  let batchBytes = 0;
+  let writing: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    await writing;
+    const chunks = batch;
+    const bytes = batchBytes;
+    batch = [];
+    batchBytes = 0;
+    writing = writeAllv(file, chunks).then(() => flusher.written(bytes));
+    // Handled here so a failure is never "unhandled" while the next batch gathers; `add`/`end` still see it.
+    writing.catch(() => undefined);
+  };
+  return {
+    async add(chunk: Uint8Array) {
+      batch.push(chunk);
+      batchBytes += chunk.byteLength;
+      if (batchBytes >= WRITE_BATCH_BYTES || batch.length >= WRITE_BATCH_CHUNKS) await flush();
+    },
+    async end() {
+      if (batch.length > 0) await flush();
+      await writing;
+    },
+    async abandon() {
+      batch = [];
+      await writing.catch(() => undefined);
+    },
+  };
+}
+
+async function writeAllv(file: FileHandle, chunks: Uint8Array[]): Promise<void> {
+  if (chunks.length === 0) return;
+  let { bytesWritten } = await file.writev(chunks);
+  // A short write: the rest, chunk by chunk.
+  for (const chunk of chunks) {
+    if (bytesWritten >= chunk.byteLength) {
+      bytesWritten -= chunk.byteLength;
+      continue;
+    }
+    await writeAll(file, chunk.subarray(bytesWritten));
+    bytesWritten = 0;
   }
 }
 
