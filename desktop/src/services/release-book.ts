@@ -1,7 +1,13 @@
 // The releases the app knows: what settings.json remembers (identity, folders, status) plus what lives only
 // while the app runs (the latest problems, their revision, the running task, the folder watcher).
 import { readPublicKeyArmored } from '@signet/core';
-import { readReleaseFiles, selectReleaseFiles, validateRelease } from '@signet/core/node';
+import {
+  createValidationCache,
+  readReleaseFiles,
+  selectReleaseFiles,
+  validateRelease,
+  type ValidationCache,
+} from '@signet/core/node';
 
 import type { ProblemView, ReleaseTask, ReleaseView } from '../shared/api';
 import { DesktopError } from '../shared/errors';
@@ -16,6 +22,11 @@ export interface ReleaseEntry {
   revision: number;
   task: ReleaseTask | null;
   watch: ReleaseWatch | undefined;
+  /**
+   * What the last validations learnt about the folder's zips: every re-validation (the watcher's, the one after
+   * Package or Sign) reads again only the zips that changed, so Sign, which writes just the .sig, costs no re-hash.
+   */
+  validation: ValidationCache;
 }
 
 export interface ReleaseBook {
@@ -36,12 +47,19 @@ export function createReleaseBook(context: ServiceContext): ReleaseBook {
   let loading: Promise<void> | undefined;
 
   const open = async (stored: StoredRelease): Promise<ReleaseEntry> => {
-    const entry: ReleaseEntry = { stored, problems: [], revision: 0, task: null, watch: undefined };
+    const entry: ReleaseEntry = {
+      stored,
+      problems: [],
+      revision: 0,
+      task: null,
+      watch: undefined,
+      validation: createValidationCache(),
+    };
     entries.set(stored.id, entry);
     entry.watch = await watchReleaseFolder({
       folder: stored.releaseFolder,
       validate: async () => {
-        entry.problems = await validateEntry(context, entry.stored);
+        entry.problems = await validateEntry(context, entry.stored, entry.validation);
         entry.revision++;
       },
       onError: (error) => context.log('warn', `Validating ${stored.id} failed: ${(error as Error).message}`),
@@ -86,6 +104,7 @@ export function createReleaseBook(context: ServiceContext): ReleaseBook {
     async remove(id) {
       const entry = await book.get(id);
       entry.watch?.close();
+      entry.validation.clear();
       entries.delete(id);
       await context.settings.update((s) => {
         s.releases = s.releases.filter((r) => r.id !== id);
@@ -108,8 +127,15 @@ export function createReleaseBook(context: ServiceContext): ReleaseBook {
   return book;
 }
 
-/** The core's validation of the release folder, with the signing key's public half when Signet holds it. */
-export async function validateEntry(context: ServiceContext, stored: StoredRelease): Promise<ProblemView[]> {
+/**
+ * The core's validation of the release folder, with the signing key's public half when Signet holds it; `cache`
+ * (the release's own) spares reading zips that did not change since the last run.
+ */
+export async function validateEntry(
+  context: ServiceContext,
+  stored: StoredRelease,
+  cache?: ValidationCache,
+): Promise<ProblemView[]> {
   const files = selectReleaseFiles(await readReleaseFiles([stored.releaseFolder]), stored.provider, stored.version);
   const key = stored.keyId === null ? undefined : await context.keys.find(stored.keyId);
   const report = await validateRelease({
@@ -118,6 +144,7 @@ export async function validateEntry(context: ServiceContext, stored: StoredRelea
     version: stored.version,
     protocols: stored.protocols.length > 0 ? stored.protocols : undefined,
     keys: key === undefined ? undefined : [await readPublicKeyArmored(key.armored)],
+    cache,
   });
   return report.problems.map(formatProblemView);
 }

@@ -38,6 +38,7 @@ export {
   type ValidatedFile,
   type ValidateReleaseOptions,
 } from './validate';
+export { createValidationCache, type ValidationCache } from './validation-cache';
 
 // Configuration (signet.yaml)
 export {

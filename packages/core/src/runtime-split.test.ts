@@ -104,6 +104,7 @@ describe('@signet/core root', () => {
       'packageRelease',
       'signRelease',
       'validateRelease',
+      'createValidationCache',
       'parseKeyId',
       'parseReleaseConfig',
       'readReleaseConfig',

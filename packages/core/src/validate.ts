@@ -15,6 +15,7 @@ import type { ReleaseFile } from './release-files';
 import { compareUtf8, parseShasums, type ShasumsEntry } from './shasums';
 import { isArmoredSignature, verifyShasumsSignature } from './signature';
 import { checkProtocols, normalizeProtocols } from './versions';
+import { inspectZipCached, retainCachedZips, type ValidationCache } from './validation-cache';
 import { inspectZip, type InspectZipOptions, type ZipInspection, type ZipLimits } from './zip-inspect';
 import { SignetError } from './errors';
 
@@ -39,6 +40,12 @@ export interface ValidateReleaseOptions {
   requiredPlatforms?: readonly string[] | undefined;
   /** Zip bomb limits; `DEFAULT_ZIP_LIMITS` when absent. The registry passes its own (same defaults). */
   limits?: ZipLimits | undefined;
+  /**
+   * What earlier validations of the same release folder learnt about its zips (`createValidationCache`): a zip
+   * whose path, size, times and inode are unchanged is not read again. Local paths only; without it every zip is
+   * read.
+   */
+  cache?: ValidationCache | undefined;
 }
 
 /** One platform's package as terraform will see it. */
@@ -96,7 +103,7 @@ export async function validateRelease(options: ValidateReleaseOptions): Promise<
     Object.assign(report, await checkSignature(shasums?.bytes, classified.signature, options.keys, problems));
   }
 
-  report.platforms = await inspectZips(classified.zips, name, version, options.limits, problems);
+  report.platforms = await inspectZips(classified.zips, name, version, options, problems);
   if (shasums?.entries) {
     const actual = new Map(report.platforms.map((p) => [p.fileName, p.sha256]));
     if (classified.manifest && manifest.sha256) actual.set(classified.manifest.fileName, manifest.sha256);
@@ -365,7 +372,7 @@ async function inspectZips(
   zips: readonly ZipFile[],
   name: string,
   version: string,
-  limits: ZipLimits | undefined,
+  { limits, cache }: Pick<ValidateReleaseOptions, 'limits' | 'cache'>,
   problems: Problem[],
 ): Promise<PlatformReport[]> {
   const reports: PlatformReport[] = new Array<PlatformReport>(zips.length);
@@ -374,7 +381,11 @@ async function inspectZips(
     for (let i = next++; i < zips.length; i = next++) {
       const zip = zips[i]!;
       const zipOptions = { name, version, platform: zip.platform, limits, fileName: zip.fileName };
-      const inspection = 'path' in zip ? await inspectZip(zip.path, zipOptions) : await inspectOpened(zip, zipOptions);
+      const inspection = !('path' in zip)
+        ? await inspectOpened(zip, zipOptions)
+        : cache
+          ? await inspectZipCached(cache, zip.path, zipOptions)
+          : await inspectZip(zip.path, zipOptions);
       problems.push(...inspection.problems);
       reports[i] = {
         platform: zip.platform,
@@ -387,6 +398,7 @@ async function inspectZips(
     }
   };
   await Promise.all(Array.from({ length: Math.min(availableParallelism(), zips.length) }, worker));
+  if (cache) retainCachedZips(cache, new Set(zips.flatMap((zip) => ('path' in zip ? [zip.path] : []))));
   return reports;
 }
 
