@@ -13,6 +13,7 @@ import {
 // CHECK constraints keep the union columns to their values, so those casts are what the database guarantees; the
 // prepared document is checked against its schema (records.ts).
 
+/** Reads a `namespaces` row. */
 export function readNamespaceRow(row: PgRow): NamespaceRecord {
   return {
     name: text(row, 'name'),
@@ -21,6 +22,7 @@ export function readNamespaceRow(row: PgRow): NamespaceRecord {
   };
 }
 
+/** Reads a `tokens` row. */
 export function readTokenRow(row: PgRow): TokenRecord {
   const token: TokenRecord = {
     id: text(row, 'id'),
@@ -34,6 +36,7 @@ export function readTokenRow(row: PgRow): TokenRecord {
   return token;
 }
 
+/** Reads a `keys` row. */
 export function readKeyRow(row: PgRow): KeyRecord {
   const key: KeyRecord = {
     namespace: text(row, 'namespace'),
@@ -47,10 +50,12 @@ export function readKeyRow(row: PgRow): KeyRecord {
   return key;
 }
 
+/** Reads a `providers` row. */
 export function readProviderRow(row: PgRow): ProviderRecord {
   return { namespace: text(row, 'namespace'), type: text(row, 'type'), createdAt: date(row, 'created_at') };
 }
 
+/** Reads a `versions` row (its prepared document checked against its schema). */
 export function readVersionRow(row: PgRow): VersionRecord {
   const version: VersionRecord = {
     namespace: text(row, 'namespace'),
@@ -70,6 +75,7 @@ export function readVersionRow(row: PgRow): VersionRecord {
   return version;
 }
 
+/** Reads a `version_files` row. */
 export function readVersionFileRow(row: PgRow): VersionFileRecord {
   return {
     fileName: text(row, 'file_name'),
