@@ -14,12 +14,12 @@ export interface FastPathDeps {
 
 export interface FastPath {
   /** The prepared answer for a bare GET path (no query), or `undefined` when the app must answer it. */
-  answer(path: string): JsonAnswer | undefined;
+  answer: (path: string) => JsonAnswer | undefined;
   /**
    * Answers `req` on `res` itself when it can, else calls `next()` (the app answers) before writing anything:
    * GETs of the hot JSON reads, and GET/HEAD of files, of providers whose view is loaded and fresh.
    */
-  serve(req: IncomingMessage, res: ServerResponse, next: () => void): void;
+  serve: (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 }
 
 // What the fetch adaptor accepts without rewriting (@hono/node-server's url.ts): a host it does not parse, and a
