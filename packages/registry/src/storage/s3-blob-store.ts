@@ -113,10 +113,14 @@ function createS3BlobStore(client: S3Client, options: S3BlobStoreOptions): S3Blo
     const running = committing.get(blob.sha256);
     if (running) {
       await running.catch(() => undefined);
-      await s3.deleteQuietly(tmpKey);
-      if ((await s3.size(keyOf(blob.sha256))) !== undefined) return { ...blob, created: false };
+      if ((await s3.size(keyOf(blob.sha256))) !== undefined) {
+        await s3.deleteQuietly(tmpKey);
+        return { ...blob, created: false };
+      }
     }
-    const commit = commitBlob(s3, tmpKey, keyOf(blob.sha256), blob).finally(() => committing.delete(blob.sha256));
+    const commit: Promise<StoredBlob> = commitBlob(s3, tmpKey, keyOf(blob.sha256), blob).finally(() => {
+      if (committing.get(blob.sha256) === commit) committing.delete(blob.sha256);
+    });
     committing.set(blob.sha256, commit);
     return commit;
   };
@@ -152,17 +156,20 @@ function createS3BlobStore(client: S3Client, options: S3BlobStoreOptions): S3Blo
       return true;
     },
     list: () => s3.list(`${prefix}blobs/`),
+    // Signing is local (no request), but resolving credentials from the standard chain can fail.
     presignGet: (sha256, presign) =>
-      getSignedUrl(
-        client,
-        new GetObjectCommand({
-          Bucket: bucket,
-          Key: keyOf(sha256),
-          // The name and type the download gets, as the registry's own file route would answer.
-          ResponseContentDisposition: `attachment; filename="${presign.fileName}"`,
-          ...(presign.contentType === undefined ? {} : { ResponseContentType: presign.contentType }),
-        }),
-        { expiresIn: presign.expiresSeconds ?? options.presignExpiresSeconds ?? 300 },
+      s3.attempt('presign a download', () =>
+        getSignedUrl(
+          client,
+          new GetObjectCommand({
+            Bucket: bucket,
+            Key: keyOf(sha256),
+            // The name and type the download gets, as the registry's own file route would answer.
+            ResponseContentDisposition: `attachment; filename="${presign.fileName}"`,
+            ...(presign.contentType === undefined ? {} : { ResponseContentType: presign.contentType }),
+          }),
+          { expiresIn: presign.expiresSeconds ?? options.presignExpiresSeconds ?? 300 },
+        ),
       ),
     presigns: true,
     close: () => client.destroy(),
