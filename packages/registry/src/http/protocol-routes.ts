@@ -155,7 +155,6 @@ function signMirror(version: VersionView, signer: UrlSigner): PreparedRelease['m
   return { archives };
 }
 
-/** Streams a stored file, with `HEAD`, `ETag` and single byte ranges (answers.ts, shared with the fast path). */
 /** 302 to the blob's presigned URL, answering with the same name and type as a streamed download. */
 async function redirectToBlob(
   blobs: BlobStore,
@@ -171,6 +170,7 @@ async function redirectToBlob(
   return new Response(null, { status: 302, headers: { Location: url, 'Cache-Control': 'no-store' } });
 }
 
+/** Streams a stored file, with `HEAD`, `ETag` and single byte ranges (answers.ts, shared with the fast path). */
 async function serveBlob<E extends Env>(
   c: Context<E>,
   blobs: BlobStore,
