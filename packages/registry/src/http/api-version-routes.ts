@@ -41,11 +41,12 @@ export function mountVersionRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): voi
       const { namespace, type } = c.req.valid('param');
       requirePermission(caller(c), 'read', namespace);
       await mustProvider(metadata, namespace, type);
-      const versions = await metadata.listVersions(namespace, type);
-      const out = await Promise.all(
-        versions.map(async (v) => S.versionJson(v, await metadata.listFiles(namespace, type, v.version))),
+      // One read of versions and their files (one query on PostgreSQL), not one per version.
+      const versions = await metadata.listVersionsWithFiles(namespace, type);
+      return c.json(
+        versions.map((v) => S.versionJson(v, v.files)),
+        200,
       );
-      return c.json(out, 200);
     },
   );
   app.openapi(
