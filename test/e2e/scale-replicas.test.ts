@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -58,11 +59,11 @@ const replicas: Replica[] = [];
 let a: Replica;
 let b: Replica;
 
-async function startReplica(name: string): Promise<Replica> {
+async function startReplica(name: string, shutdownTimeout = '2s'): Promise<Replica> {
   const server = await startSignetServe({
     dataDir: join(work, name),
     adminToken: ADMIN_TOKEN,
-    extraArgs: ['--database', databaseUrl, '--blobs', blobsUrl, '--shutdown-timeout', '2s'],
+    extraArgs: ['--database', databaseUrl, '--blobs', blobsUrl, '--shutdown-timeout', shutdownTimeout],
     env: {
       SIGNET_URL_SIGNING_KEY: URL_SIGNING_KEY,
       AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
@@ -295,6 +296,46 @@ describe.skipIf(skipped)(
       expect(await store.stat(orphan.sha256)).toBeUndefined();
     }, 60_000);
 
+    it('on SIGTERM a replica finishes the upload in flight, refuses new connections, and exits 0', async () => {
+      const c = await startReplica('replica-c', '60s');
+      await c.client.createVersion('acme', 'hello', { version: '3.0.0', protocols: ['6'], key_id: release2.keyId });
+      const block = randomBytes(MiB);
+      let resume: () => void = () => {};
+      const gate = new Promise<void>((resolve) => (resume = resolve));
+      let halfSent: () => void = () => {};
+      const half = new Promise<void>((resolve) => (halfSent = resolve));
+      const upload = rawRequest(c.server.url, c.ca, {
+        method: 'PUT',
+        path: '/api/v1/providers/acme/hello/versions/3.0.0/files/terraform-provider-hello_3.0.0_linux_amd64.zip',
+        headers: {
+          authorization: `Bearer ${ADMIN_TOKEN}`,
+          'content-type': 'application/octet-stream',
+          'content-length': String(8 * MiB),
+        },
+        body: (async function* () {
+          for (let i = 0; i < 4; i++) yield block;
+          halfSent();
+          await gate;
+          for (let i = 0; i < 4; i++) yield block;
+        })(),
+      });
+      await half;
+      const exited = new Promise<number | null>((resolve) => c.server.process.once('exit', (code) => resolve(code)));
+      c.server.process.kill('SIGTERM');
+      const refused = await within(
+        10_000,
+        () => canConnect(c.server.port),
+        (open) => !open,
+      );
+      expect(refused.passed, 'the replica still accepted connections after SIGTERM').toBe(true);
+      resume();
+      const answer = await upload;
+      expect(answer.status, answer.text).toBe(201);
+      expect(await exited).toBe(0);
+      const draft = await b.client.getVersion('acme', 'hello', '3.0.0');
+      expect(draft?.files.map((f) => f.size)).toEqual([8 * MiB]);
+    }, 90_000);
+
     it('answers 503 with Retry-After while PostgreSQL is down (never hangs), and resumes once it is back', async () => {
       expect((await call(b, '/readyz')).status).toBe(200);
       await postgres.stopServer('fast');
@@ -341,6 +382,18 @@ describe.skipIf(skipped)(
     }, 90_000);
   },
 );
+
+/** True when a TCP connection to 127.0.0.1:port is accepted. */
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
 
 /** The headers of one GET (rawRequest keeps only the body). */
 async function fetchHeaders(replica: Replica, path: string): Promise<Record<string, string>> {
