@@ -92,8 +92,9 @@ export function mountProtocolRoutes(app: Hono<ProtocolEnv>, deps: ProtocolDeps):
     const view = await deps.readModel.provider(ns, type);
     const stored = view?.versions.get(version)?.files.get(file);
     if (!view || !stored) throw missing();
-    // Object storage serves the bytes itself, by a short-lived presigned URL: they never pass through here.
-    if (deps.blobs.presigns) return redirectToBlob(deps.blobs, file, stored);
+    // Object storage serves the bytes itself, by a short-lived presigned URL: they never pass through here. A HEAD is
+    // answered here from the record (a presigned GET URL refuses HEAD: the method is signed), reading no blob.
+    if (deps.blobs.presigns && c.req.method !== 'HEAD') return redirectToBlob(deps.blobs, file, stored);
     return serveBlob(c, deps.blobs, file, stored, view.visibility === 'public');
   });
 }
