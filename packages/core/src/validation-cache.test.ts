@@ -13,7 +13,7 @@ import * as zipInspect from './zip-inspect';
 // Every read of a zip's bytes by the validator goes through inspectZip (the hash and the entries); counting its
 // calls per path counts the zips read.
 vi.mock('./zip-inspect', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('./zip-inspect')>();
+  const actual = await importOriginal<typeof zipInspect>();
   return { ...actual, inspectZip: vi.fn(actual.inspectZip) };
 });
 const inspectZip = vi.mocked(zipInspect.inspectZip);
