@@ -11,7 +11,7 @@
 //   3. Upload of a 1 GiB stored zip through the client (`uploadFile`, streamed from disk) to a fresh replica on
 //      PostgreSQL + S3: throughput, and the replica's peak RSS (VmHWM of its node process). Target: < 200 MiB.
 // Signet is the real bundled CLI (`pnpm build:cli`'s bundle, built into a temporary folder) run by plain Node; PostgreSQL
-// 15 is started in a temporary folder (`startPostgres`), s3rver runs in this process. Every server stops and every
+// 15 is started in a temporary folder (`startPostgres`), s3rver in a Node process of its own. Every server stops and every
 // temporary folder goes at the end, also on error. Without wrk, nginx, initdb or terraform the script says which to
 // install and exits 1; it exits 1 too when a target is missed.
 //
@@ -22,9 +22,10 @@ import { accessSync, constants, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 
 import { createRegistryClient, publishRelease } from '../packages/client/src/index';
@@ -37,7 +38,6 @@ import {
   type ExampleRelease,
 } from '@signet/registry/testing';
 
-import { startTestS3Server } from '../packages/registry/src/testing/s3-server';
 import { buildCli, CLI_NODE_FLAGS } from '../scripts/build-cli';
 import { writeStoredZip } from '../test/helpers/big-zip';
 import { requiredProvidersConfig, runTerraform } from '../test/helpers/terraform';
@@ -126,15 +126,12 @@ async function benchAll(root: string): Promise<boolean> {
   const [bundle, postgres, s3, releases] = await Promise.all([
     buildCli(join(root, 'cli', 'signet.mjs')),
     startPostgres(),
-    startTestS3Server(),
+    startS3rver(),
     Promise.all(VERSIONS.map((version) => buildExampleRelease(join(root, `release-${version}`), { version }))),
   ]);
-  cleanups.push(
-    () => postgres.stop(),
-    () => s3.close(),
-  );
+  cleanups.push(() => postgres.stop());
   const databaseUrl = await postgres.createDatabase('signet');
-  const bucket = await s3.createBucket();
+  const { bucket } = s3;
   const blobsUrl =
     `s3://${bucket}?endpoint=${encodeURIComponent(s3.endpoint)}&region=us-east-1&forcePathStyle=true` +
     '&prefix=registry';
@@ -499,6 +496,37 @@ ${server}
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return { url, pid: child.pid!, stop };
+}
+
+/**
+ * s3rver (the S3 tests' `startTestS3Server`) in a Node process of its own, so that it does not share this process's
+ * event loop with the client it receives the upload from. It stops on SIGTERM, or when this process goes (stdin).
+ */
+async function startS3rver() {
+  const helper = join(dirname(fileURLToPath(import.meta.url)), '../packages/registry/src/testing/s3-server.ts');
+  const code = `
+    import { startTestS3Server } from ${JSON.stringify(helper)};
+    const s3 = await startTestS3Server();
+    const bucket = await s3.createBucket();
+    console.log(JSON.stringify({ endpoint: s3.endpoint, bucket, credentials: s3.credentials }));
+    const close = () => void s3.close().then(() => process.exit(0));
+    process.once('SIGTERM', close);
+    process.stdin.on('end', close).resume();`;
+  const child = spawn(process.execPath, ['--no-warnings', '--import', 'tsx', '--input-type=module', '-e', code], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  cleanups.push(() => stopChild(child, exited));
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`s3rver exited with ${code} before listening`)));
+  });
+  child.stdout.resume();
+  return JSON.parse(line) as {
+    endpoint: string;
+    bucket: string;
+    credentials: { accessKeyId: string; secretAccessKey: string };
+  };
 }
 
 async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {
