@@ -180,7 +180,14 @@ export async function createRegistryClient(options: RegistryClientOptions): Prom
     async download(path) {
       const url = at(path);
       const what = `GET ${url.pathname}`;
-      const response = await transport.open(url, auth);
+      let response = await transport.open(url, auth);
+      const location = redirectTarget(response, url);
+      if (location !== undefined) {
+        // A registry on object storage answers file URLs with a presigned object URL: follow that one redirect,
+        // without the token (the URL carries its own signature, and the bucket is another host).
+        await response.body.dump();
+        response = await transport.open(location, {});
+      }
       if (response.statusCode >= 300) {
         const answer = { status: response.statusCode, headers: response.headers, text: await response.body.text() };
         if (answer.status < 400) throw redirected(answer, what);
@@ -193,6 +200,15 @@ export async function createRegistryClient(options: RegistryClientOptions): Prom
 }
 
 /** The same bytes, reporting how many went through so far (a generator: the source's errors reach the reader). */
+/** The target of a file download's redirect (302, 303 or 307 to an http(s) URL), if it is one. */
+function redirectTarget(response: Dispatcher.ResponseData, from: URL): URL | undefined {
+  if (![302, 303, 307].includes(response.statusCode)) return undefined;
+  const location = response.headers.location;
+  if (typeof location !== 'string') return undefined;
+  const target = new URL(location, from);
+  return target.protocol === 'https:' || target.protocol === 'http:' ? target : undefined;
+}
+
 function countBytes(source: Readable, onSent: (bytes: number) => void): Readable {
   let sent = 0;
   return Readable.from(
