@@ -116,7 +116,9 @@ async function main(): Promise<number> {
       console.log(
         `round ${round + 1}: signet release ${cli.at(-1)!.toFixed(2)} s, browser mode ${desktop.at(-1)!.toFixed(2)} s (${(desktop.at(-1)! / cli.at(-1)!).toFixed(3)}×), services peak RSS ${peakMiB.toFixed(0)} MiB`,
       );
-      console.log(`  browser mode's calls: ${lastSteps} (each ends with a validation; the release's cache re-reads only the files that changed)`);
+      console.log(
+        `  browser mode's calls: ${lastSteps} (each ends with a validation; the release's cache re-reads only the files that changed)`,
+      );
     }
     const cliTime = median(cli);
     const desktopTime = median(desktop);
