@@ -206,7 +206,7 @@ export async function openLocalRegistry(options: LocalRegistryOptions): Promise<
       urlSigningSecret: await urlSigningSecret(paths.urlSigningKey),
       onError: options.onError,
     });
-    const server = await listen(host, port, () =>
+    const server = await listenOrExplain(host, port, () =>
       startServer({
         fetch: app.fetch,
         fastServe: app.fastServe,
@@ -251,7 +251,12 @@ export async function openLocalRegistry(options: LocalRegistryOptions): Promise<
   }
 }
 
-async function listen(host: string, port: number, start: () => Promise<RunningServer>): Promise<RunningServer> {
+/** Starts a server, turning a busy, privileged or foreign address into a `LocalRegistryListenError`. */
+export async function listenOrExplain(
+  host: string,
+  port: number,
+  start: () => Promise<RunningServer>,
+): Promise<RunningServer> {
   try {
     return await start();
   } catch (error) {

@@ -4,10 +4,10 @@
 import type { AccessLogEntry } from './access-log';
 import { createRegistryApp } from './app';
 import type { ServerConfig } from './config/server-config';
-import { localRegistryPaths, LocalRegistryListenError, type LocalRegistryTls } from './local-registry';
+import { listenOrExplain, localRegistryPaths, type LocalRegistryTls } from './local-registry';
 import { ensureLocalTls } from './local-tls';
 import { createRegistryMetrics } from './metrics';
-import { startServer, type RunningServer } from './node-server';
+import { startServer } from './node-server';
 import { openRegistryBackends, type RegistryBackends } from './open-registry-backends';
 
 export interface RegistryServerOptions {
@@ -64,7 +64,7 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
       metrics,
       readinessChecks: backends.readinessChecks,
     });
-    const server = await listen(options.host, options.port, () =>
+    const server = await listenOrExplain(options.host, options.port, () =>
       startServer({
         fetch: app.fetch,
         fastRead: app.fastRead,
@@ -96,18 +96,6 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
     };
   } catch (error) {
     await backends.close();
-    throw error;
-  }
-}
-
-async function listen(host: string, port: number, start: () => Promise<RunningServer>): Promise<RunningServer> {
-  try {
-    return await start();
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new LocalRegistryListenError('PORT_IN_USE', host, port, error);
-    if (code === 'EACCES') throw new LocalRegistryListenError('PORT_PRIVILEGED', host, port, error);
-    if (code === 'EADDRNOTAVAIL') throw new LocalRegistryListenError('ADDRESS_NOT_AVAILABLE', host, port, error);
     throw error;
   }
 }
