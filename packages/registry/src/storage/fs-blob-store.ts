@@ -19,18 +19,23 @@ import { BlobDigestMismatchError, BlobRangeError, BlobTooLargeError, StoreNotFou
 export interface FsBlobStoreOptions {
   /** The data folder; blobs go under `<dataDir>/blobs/`. */
   dataDir: string;
+  /**
+   * Remove what crashed uploads left in `DATA/blobs/tmp/` (default true). Only the folder's owner may: a worker
+   * process of `signet serve --workers` opens the store with `false`, since its siblings' uploads are in flight there.
+   */
+  cleanTmp?: boolean | undefined;
 }
 
 /**
  * Opens the embedded blob store: `DATA/blobs/ab/cdef…` (the first two hex characters of the SHA-256 as a folder,
  * the other 62 as the file name). Uploads stream into `DATA/blobs/tmp/`, are flushed to disk, then renamed into
  * place, so a crash mid-upload leaves only a temporary file, never a partial blob; those are removed here, on open.
- * One process per folder, like the embedded metadata store (cleaning `tmp/` would cut another process's uploads).
+ * One owner per folder, like the embedded metadata store (cleaning `tmp/` would cut another process's uploads).
  */
 export async function openFsBlobStore(options: FsBlobStoreOptions): Promise<BlobStore> {
   const root = join(options.dataDir, 'blobs');
   const tmpDir = join(root, 'tmp');
-  await rm(tmpDir, { recursive: true, force: true });
+  if (options.cleanTmp !== false) await rm(tmpDir, { recursive: true, force: true });
   await mkdir(tmpDir, { recursive: true });
   const pathOf = (sha256: string) => join(root, sha256.slice(0, 2), sha256.slice(2));
 
