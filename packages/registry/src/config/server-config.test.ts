@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os';
+
 import { describe, expect, it } from 'vitest';
 
 import { formatServerSettings, parseServerConfig, SERVER_SETTINGS, ServerConfigError } from './server-config';
@@ -116,6 +118,35 @@ describe('serve settings', () => {
     expect(refusal({ 'presign-expiry': '10' }).message).toMatch(/--presign-expiry to be a duration/);
     expect(refusal({ 'presign-expiry': '8d' }).message).toMatch(/between 10s and 7d/);
     expect(refusal({}, { SIGNET_SHUTDOWN_TIMEOUT: 'soon' }).setting).toBe('SIGNET_SHUTDOWN_TIMEOUT');
+  });
+
+  it('reads --workers and SIGNET_WORKERS: a count, or auto for one per core; 1 without either', () => {
+    expect(parse({}).workers).toBe(1);
+    expect(parse({ workers: '3' }).workers).toBe(3);
+    expect(parse({}, { SIGNET_WORKERS: '2' }).workers).toBe(2);
+    expect(parse({ workers: '4' }, { SIGNET_WORKERS: '2' }).workers).toBe(4);
+    expect(parse({ workers: 'auto' }).workers).toBe(Math.min(64, availableParallelism()));
+    for (const bad of ['0', '-1', '1.5', 'two', '65', '']) {
+      const error = refusal({ workers: bad });
+      expect(error.setting, bad).toBe('--workers');
+      expect(error.message).toContain(
+        `Expected --workers to be a whole number from 1 to 64 or auto, found ${JSON.stringify(bad)}`,
+      );
+    }
+    expect(refusal({}, { SIGNET_WORKERS: 'many' }).message).toContain('Expected SIGNET_WORKERS to be a whole number');
+  });
+
+  it('runs scale-out workers only when both stores are shared (PostgreSQL and a bucket)', () => {
+    const both = { database: 'postgres://signet@db/signet', blobs: 's3://bucket', workers: '2' };
+    expect(parse(both, SCALE_ENV).workers).toBe(2);
+    const sqlite = refusal({ blobs: 's3://bucket', workers: '2' }, SCALE_ENV);
+    expect(sqlite.setting).toBe('--workers');
+    expect(sqlite.message).toContain('Expected --workers with --blobs to come with --database postgres://… as well');
+    const folder = refusal({ database: 'postgres://signet@db/signet' }, { ...SCALE_ENV, SIGNET_WORKERS: '2' });
+    expect(folder.setting).toBe('SIGNET_WORKERS');
+    expect(folder.message).toContain('to come with --blobs s3://… as well');
+    // One process is always fine.
+    expect(parse({ blobs: 's3://bucket', workers: '1' }, SCALE_ENV).workers).toBe(1);
   });
 
   it('documents every setting once, secrets as environment only', () => {

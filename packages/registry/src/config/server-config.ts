@@ -3,6 +3,8 @@
 // Secrets (the admin token, the URL-signing key) come from the environment only and are never echoed; a database
 // URL may carry a password, so no message quotes it (formatDatabaseUrl shows it with the password masked).
 
+import { availableParallelism } from 'node:os';
+
 import { parseBlobsUrl, type BlobsConfig } from './blobs-url';
 import { parseDatabaseUrl, type DatabaseConfig } from './database-url';
 import { ServerConfigError } from './config-error';
@@ -107,6 +109,14 @@ export const SERVER_SETTINGS = [
       'How long a presigned object URL of a download redirect stays valid (default 5m; 10s–7d, S3 allows at most 7 days).',
   },
   {
+    flag: '--workers',
+    env: 'SIGNET_WORKERS',
+    value: 'N|auto',
+    secret: false,
+    description:
+      'Processes serving the one port (default 1; auto: one per core). On the embedded default the first process keeps the SQLite file and the workers reach it through it; with --database and --blobs each worker opens its own connections. A worker that dies is restarted.',
+  },
+  {
     flag: '--shutdown-timeout',
     env: 'SIGNET_SHUTDOWN_TIMEOUT',
     value: 'DURATION',
@@ -123,6 +133,7 @@ export interface ServerConfigInput {
     blobs?: string | undefined;
     'presign-expiry'?: string | undefined;
     'shutdown-timeout'?: string | undefined;
+    workers?: string | undefined;
   };
   env: Record<string, string | undefined>;
   /**
@@ -142,12 +153,16 @@ export interface ServerConfig {
   urlSigningKey: Uint8Array | undefined;
   presignExpirySeconds: number;
   shutdownTimeoutMs: number;
+  /** How many processes serve the port: 1 is one process (no cluster); more is a primary and that many workers. */
+  workers: number;
   /** True when anything is shared with other processes (PostgreSQL or object storage). */
   scaleOut: boolean;
 }
 
 export const DEFAULT_PRESIGN_EXPIRY_SECONDS = 300;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+/** More workers than this only share the same cores' time (and each holds its own read model). */
+export const MAX_WORKERS = 64;
 const MIN_URL_SIGNING_KEY_LENGTH = 32;
 
 /** Reads the scale-out and operations settings; throws `ServerConfigError` naming the setting that is wrong. */
@@ -192,6 +207,19 @@ export function parseServerConfig(input: ServerConfigInput): ServerConfig {
     ? parseDuration(shutdown.value, shutdown.setting, { minMs: 0, maxMs: 3600_000 })
     : DEFAULT_SHUTDOWN_TIMEOUT_MS;
 
+  const workersInput = pick('workers', 'SIGNET_WORKERS');
+  const workers = workersInput ? parseWorkers(workersInput.value, workersInput.setting) : 1;
+  if (workers > 1 && scaleOut && (database.kind !== 'postgres' || blobs.kind !== 's3')) {
+    // Each scale-out worker opens the stores itself: SQLite takes one process, and the folder's blob store clears
+    // its tmp/ on open, which would cut the uploads of the other workers.
+    const missing = database.kind !== 'postgres' ? '--database postgres://…' : '--blobs s3://…';
+    const local = database.kind !== 'postgres' ? 'SQLite in --data' : 'the files in --data';
+    throw new ServerConfigError(
+      workersInput!.setting,
+      `Expected ${workersInput!.setting} with ${storage} to come with ${missing} as well: ${local} can be opened by one process only. Give ${missing}, or leave ${workersInput!.setting} out; the embedded default (neither --database nor --blobs) runs workers too.`,
+    );
+  }
+
   return {
     database,
     blobs,
@@ -199,8 +227,22 @@ export function parseServerConfig(input: ServerConfigInput): ServerConfig {
     urlSigningKey,
     presignExpirySeconds,
     shutdownTimeoutMs,
+    workers,
     scaleOut,
   };
+}
+
+/** `--workers N` (1–MAX_WORKERS) or `auto` (one per core this process may use). */
+function parseWorkers(value: string, setting: string): number {
+  if (value === 'auto') return Math.min(MAX_WORKERS, availableParallelism());
+  const count = Number(value);
+  if (!/^\d+$/.test(value) || count < 1 || count > MAX_WORKERS) {
+    throw new ServerConfigError(
+      setting,
+      `Expected ${setting} to be a whole number from 1 to ${MAX_WORKERS} or auto, found ${JSON.stringify(value)}.`,
+    );
+  }
+  return count;
 }
 
 function readUrlSigningKey(value: string | undefined): Uint8Array | undefined {
