@@ -141,7 +141,7 @@ export function mountAccountRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): voi
       path: '/api/v1/tokens/{id}',
       summary: 'Revoke a token (admin)',
       request: { params: z.object({ id: tokenIdParam }) },
-      responses: { 200: json(z.object({ revoked: z.boolean() }), 'Revoked') },
+      responses: { 200: json(S.Revoked, 'Revoked') },
     }),
     async (c) => {
       requirePermission(caller(c), 'admin');
@@ -214,7 +214,7 @@ export function mountAccountRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): voi
       path: '/api/v1/namespaces/{namespace}/keys/{key_id}',
       summary: 'Remove a key (published versions keep serving it)',
       request: { params: nsParam.extend({ key_id: keyIdParam }) },
-      responses: { 200: json(z.object({ deleted: z.boolean() }), 'Deleted') },
+      responses: { 200: json(S.Deleted, 'Deleted') },
     }),
     async (c) => {
       const { namespace, key_id } = c.req.valid('param');

@@ -41,6 +41,8 @@ export const {
   Deprecation,
   Yank,
   UploadedFile,
+  Revoked,
+  Deleted,
 } = S;
 
 export type ReportJson = z.infer<typeof Report>;

@@ -100,7 +100,7 @@ export function mountVersionRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): voi
       path: '/api/v1/providers/{namespace}/{type}/versions/{version}',
       summary: 'Delete a draft (and the bytes only it used)',
       request: { params: versionParams },
-      responses: { 200: json(z.object({ deleted: z.boolean() }), 'Deleted') },
+      responses: { 200: json(S.Deleted, 'Deleted') },
     }),
     async (c) => {
       const { namespace, type, version } = c.req.valid('param');
@@ -157,7 +157,7 @@ export function mountVersionRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): voi
       path: '/api/v1/providers/{namespace}/{type}/versions/{version}/files/{file}',
       summary: 'Delete one file of a draft (and its bytes, once no record uses them)',
       request: { params: fileParams },
-      responses: { 200: json(z.object({ deleted: z.boolean() }), 'Deleted') },
+      responses: { 200: json(S.Deleted, 'Deleted') },
     }),
     async (c) => {
       const { namespace, type, version, file } = c.req.valid('param');
