@@ -1,5 +1,7 @@
 import type { Readable } from 'node:stream';
 
+import { StoreUnavailableError } from './errors';
+
 /** Options of `BlobStore.put`. */
 export interface PutBlobOptions {
   /** More bytes than this and the upload is refused with `BlobTooLargeError`, nothing stored. */
@@ -81,6 +83,12 @@ export interface BlobStore {
   stage(source: AsyncIterable<Uint8Array>, options: PutBlobOptions): Promise<StagedBlob>;
   stat(sha256: string): Promise<{ size: number } | undefined>;
   /**
+   * The blob as `list` gives it (size and last write), read now, or undefined when there is none: a collector reads
+   * it right before deleting, so a blob refreshed since the listing (identical bytes uploaded again) is kept.
+   * Optional: without it the collector goes by the listing's time.
+   */
+  head?(sha256: string): Promise<ListedBlob | undefined>;
+  /**
    * The blob's bytes, or the inclusive `range` of them. Throws `StoreNotFoundError` for an unknown blob and
    * `BlobRangeError` for a range outside it. Read the stream to its end or destroy it: it holds the file open.
    */
@@ -100,6 +108,14 @@ export interface BlobStore {
   presignGet(sha256: string, options: PresignGetOptions): Promise<string | undefined>;
   /** True when `presignGet` gives URLs: the registry then redirects file downloads instead of streaming them. */
   readonly presigns: boolean;
+  /**
+   * Resolves when the backend answers and this store's container is there and readable (a bucket: HeadBucket), else
+   * throws `StoreUnavailableError` naming the container (never credentials); `BlobContainerMissingError` when the
+   * backend answered that the container does not exist or is not Signet's to use — an answer that waiting will not
+   * change. For readiness probes and a start-up check: one cheap request, no blob read. Optional: where it is absent,
+   * readiness falls back to `stat` of a digest no blob has (which does not notice a missing container).
+   */
+  ping?(): Promise<void>;
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -107,4 +123,15 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 /** True for a SHA-256 as the blob stores address it: 64 lower-case hex characters. */
 export function isSha256(value: string): boolean {
   return SHA256_HEX.test(value);
+}
+
+/**
+ * The blob store's container (a bucket) does not exist, or the backend refuses it to Signet's credentials: the backend
+ * answered, so retrying will not help until someone fixes the setting or the rights. Still `STORE_UNAVAILABLE` (HTTP
+ * 503) for a request that meets it; a start-up check refuses to start on it instead.
+ */
+export class BlobContainerMissingError extends StoreUnavailableError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
 }

@@ -3,7 +3,7 @@ import { createMemoryBlobBackend, openMemoryBlobStore } from './memory-blob-stor
 
 describeBlobStoreContract('memory', {
   // It keeps every blob in memory by design, and has nothing to refuse or leave behind.
-  capabilities: { presign: false, flatMemory: false, leftovers: false, refuseWrites: false },
+  capabilities: { presign: false, flatMemory: false, leftovers: false, refuseWrites: false, ping: true, head: true },
   createBackend() {
     const backend = createMemoryBlobBackend();
     return Promise.resolve({ open: () => Promise.resolve(openMemoryBlobStore({ backend })) });

@@ -32,6 +32,10 @@ export function openMemoryBlobStore(options: { backend?: MemoryBlobBackend } = {
       const blob = blobs.get(sha256);
       return Promise.resolve(blob && { size: blob.bytes.length });
     },
+    head: (sha256) => {
+      const blob = blobs.get(sha256);
+      return Promise.resolve(blob && { sha256, size: blob.bytes.length, lastModified: blob.lastModified });
+    },
     open: (sha256, range) => {
       const blob = blobs.get(sha256);
       if (!blob) return Promise.reject(new StoreNotFoundError(`Blob ${JSON.stringify(sha256)} does not exist.`));
@@ -50,6 +54,7 @@ export function openMemoryBlobStore(options: { backend?: MemoryBlobBackend } = {
     },
     presignGet: () => Promise.resolve(undefined),
     presigns: false,
+    ping: () => Promise.resolve(), // memory is always there
   };
 }
 
@@ -79,8 +84,11 @@ async function stageBlob(
     commit: () => {
       if (committed === undefined) {
         if (!staged) return Promise.reject(new Error('Expected a staged blob to commit, found it discarded.'));
-        const created = !blobs.has(sha256);
-        if (created) blobs.set(sha256, { bytes: staged, lastModified: new Date() });
+        // Identical bytes already there get a new lastModified, as on the other backends: a collector's grace period
+        // then covers an old orphan that this upload is about to name.
+        const existing = blobs.get(sha256);
+        blobs.set(sha256, { bytes: existing?.bytes ?? staged, lastModified: new Date() });
+        const created = existing === undefined;
         committed = { sha256, size, created };
         staged = undefined;
       }

@@ -9,6 +9,7 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   paginateListObjectsV2,
   S3Client,
@@ -21,6 +22,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { isSignetError } from '@signet/core';
 
 import {
+  BlobContainerMissingError,
   isSha256,
   type BlobStore,
   type ByteRange,
@@ -56,6 +58,12 @@ export interface S3BlobStoreOptions {
   uploadPartBytes?: number | undefined;
   /** Parts uploaded at once (default 4). */
   uploadQueueSize?: number | undefined;
+  /**
+   * Told when a clean-up after a failed or finished upload fails (aborting a multipart upload, deleting a `tmp/`
+   * object): the operation's own outcome stands, and what stays behind is the bucket lifecycle rule's to remove.
+   * Default: a process warning.
+   */
+  onCleanupError?: ((error: Error) => void) | undefined;
 }
 
 /** An S3 blob store; `close` releases its connections. */
@@ -64,6 +72,8 @@ export interface S3BlobStore extends BlobStore {
 }
 
 const MIB = 1024 * 1024;
+/** How long `ping` waits for the bucket's answer: a probe must fail, not hang. */
+const PING_TIMEOUT_MS = 5_000;
 /** The largest object CopyObject copies in one request; above it the copy goes part by part. */
 const MAX_SINGLE_COPY_BYTES = 5 * 1024 * MIB;
 const COPY_PART_BYTES = 1024 * MIB;
@@ -72,12 +82,15 @@ const COPY_PART_BYTES = 1024 * MIB;
  * Opens a blob store in an S3 bucket (or an S3-compatible server). Blobs are `PREFIX/blobs/<sha256>`. An upload
  * streams to `PREFIX/tmp/<uuid>` as a multipart upload, hashed on the way (memory holds a few parts, whatever the
  * size), and only once its size and digest are verified is it copied to its digest's key, server-side, and the
- * temporary object deleted: a reader never sees a partial blob under a digest. A refused or failed upload aborts its
- * multipart upload. What a crashed process leaves (an incomplete multipart upload, a `tmp/` object) is never listed;
- * a bucket lifecycle rule removes it (expire `PREFIX/tmp/` and abort incomplete uploads after a day).
+ * temporary object deleted: a reader never sees a partial blob under a digest. The copy is made even when identical
+ * bytes are already there, so the object's LastModified always says when its bytes were last uploaded: a collector's
+ * grace period then covers an old orphan that an upload has just found and is about to name. A refused or failed
+ * upload aborts its multipart upload (a failed abort is reported to `onCleanupError`, never thrown over the upload's
+ * own error). What a crashed process or a failed clean-up leaves (an incomplete multipart upload, a `tmp/` object)
+ * is never listed; a bucket lifecycle rule removes it (expire `PREFIX/tmp/` and abort incomplete uploads after a day).
  *
- * Nothing is checked on open: a bucket that cannot be reached, or refuses an operation, fails that operation with
- * `StoreUnavailableError` (HTTP 503).
+ * Nothing is checked on open: `ping` (HeadBucket) says whether the bucket is there; a bucket that cannot be reached,
+ * or refuses an operation, fails that operation with `StoreUnavailableError` (HTTP 503).
  */
 export function openS3BlobStore(options: S3BlobStoreOptions): Promise<S3BlobStore> {
   const config: S3ClientConfig = {
@@ -101,7 +114,9 @@ function createS3BlobStore(client: S3Client, options: S3BlobStoreOptions): S3Blo
   const bucket = options.bucket;
   const prefix = normalizePrefix(options.prefix);
   const keyOf = (sha256: string) => `${prefix}blobs/${sha256}`;
-  const s3 = new BucketOps(client, bucket, options.endpoint);
+  const onCleanupError =
+    options.onCleanupError ?? ((error: Error) => process.emitWarning(error.message, 'SignetS3Cleanup'));
+  const s3 = new BucketOps(client, bucket, options.endpoint, onCleanupError);
   const uploads = {
     partSize: Math.max(5 * MIB, options.uploadPartBytes ?? 8 * MIB),
     queueSize: options.uploadQueueSize ?? 4,
@@ -146,6 +161,11 @@ function createS3BlobStore(client: S3Client, options: S3BlobStoreOptions): S3Blo
       const size = isSha256(sha256) ? await s3.size(keyOf(sha256)) : undefined;
       return size === undefined ? undefined : { size };
     },
+    async head(sha256) {
+      const head = isSha256(sha256) ? await s3.head(keyOf(sha256)) : undefined;
+      return head && { sha256, ...head };
+    },
+    ping: () => s3.ping(),
     async open(sha256, range) {
       if (!isSha256(sha256)) throw notFound(sha256);
       return s3.get(keyOf(sha256), range, () => notFound(sha256));
@@ -189,7 +209,8 @@ function notFound(sha256: string): StoreNotFoundError {
  * Streams `source` to `tmpKey` while counting and hashing it. The source is read only as fast as the upload takes it
  * (a bounded buffer between them), and not one chunk further once `maxBytes` is passed. On any failure the body is
  * ended with the error, which makes the multipart upload abort, and this waits for that before it throws, so nothing
- * of a refused upload remains under `tmpKey` (servers that cannot abort keep the parts: see the README).
+ * of a refused upload remains under `tmpKey` (servers that cannot abort keep the parts, and the failed abort goes to
+ * `onCleanupError`: see the README's lifecycle rule).
  */
 async function uploadVerified(
   s3: BucketOps,
@@ -202,7 +223,7 @@ async function uploadVerified(
   if (expected !== undefined && !isSha256(expected)) throw new BlobDigestMismatchError(expected, undefined);
   const body = new PassThrough({ highWaterMark: MIB });
   const upload = new Upload({
-    client: s3.client,
+    client: s3.uploadClient,
     params: { Bucket: s3.bucket, Key: tmpKey, Body: body },
     partSize: uploads.partSize,
     queueSize: uploads.queueSize,
@@ -239,6 +260,12 @@ async function uploadVerified(
   return { sha256, size };
 }
 
+/**
+ * Copies the verified upload to its digest's key: the whole object appears there at once. Identical bytes already
+ * there are copied over all the same (S3 has no "touch"; the copy is server-side), because the object's LastModified
+ * is the age a collector goes by: left alone, an old orphan that this upload is about to name would look as old as
+ * it was, and `signet gc` could delete it between this commit and the file record that references it.
+ */
 async function commitBlob(
   s3: BucketOps,
   tmpKey: string,
@@ -246,16 +273,15 @@ async function commitBlob(
   blob: { sha256: string; size: number },
 ): Promise<StoredBlob> {
   try {
-    if ((await s3.size(key)) !== undefined) return { ...blob, created: false }; // identical bytes already there
+    const existed = (await s3.size(key)) !== undefined;
     try {
-      // The copy makes the whole object appear at once under its digest.
       await s3.copy(tmpKey, key, blob.size);
     } catch (error) {
-      // Another replica storing the same bytes can make this copy fail; its copy is as good as this one.
+      // Another replica storing the same bytes can make this copy fail; its copy is as good (and as new) as this one.
       if ((await s3.size(key).catch(() => undefined)) === blob.size) return { ...blob, created: false };
       throw error;
     }
-    return { ...blob, created: true };
+    return { ...blob, created: !existed };
   } finally {
     await s3.deleteQuietly(tmpKey);
   }
@@ -263,11 +289,69 @@ async function commitBlob(
 
 /** The bucket's operations this store uses, with S3's failures turned into the storage layer's errors. */
 class BucketOps {
+  /**
+   * The client lib-storage's `Upload` sends through: the same, except that a failed AbortMultipartUpload is reported
+   * and swallowed. Upload aborts after a part fails and then throws the abort's error instead of the part's when the
+   * abort fails too (s3rver answers it 405): the caller must see why the upload failed, not why the clean-up did.
+   */
+  readonly uploadClient: S3Client;
+
   constructor(
     readonly client: S3Client,
     readonly bucket: string,
     private readonly endpoint: string | undefined,
-  ) {}
+    private readonly onCleanupError: (error: Error) => void,
+  ) {
+    this.uploadClient = new Proxy(client, {
+      get: (target, property) => {
+        const value: unknown = Reflect.get(target, property, target);
+        if (property !== 'send' || typeof value !== 'function') return value;
+        return (command: unknown, ...rest: unknown[]): Promise<unknown> => {
+          const sent = (value as (...args: unknown[]) => Promise<unknown>).call(target, command, ...rest);
+          if (!(command instanceof AbortMultipartUploadCommand)) return sent;
+          return sent.catch((error: unknown) =>
+            this.cleanupFailed('abort a multipart upload', command.input.Key, error),
+          );
+        };
+      },
+    });
+  }
+
+  /**
+   * Resolves when the bucket exists and these credentials may use it. HeadBucket is one small request (it needs the
+   * `s3:ListBucket` right, which listing for `signet gc` needs anyway); a missing key would look like a missing
+   * bucket to HeadObject (both a bodyless 404), so `stat` cannot tell.
+   */
+  async ping(): Promise<void> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }), {
+        abortSignal: AbortSignal.timeout(PING_TIMEOUT_MS),
+      });
+    } catch (error) {
+      const status = statusOf(error);
+      const where = this.where();
+      const bucket = JSON.stringify(this.bucket);
+      if (status === 404) {
+        throw new BlobContainerMissingError(
+          `Expected bucket ${bucket} on ${where}, found none (HeadBucket answered 404); create it, or give the existing bucket's name in --blobs / SIGNET_BLOBS_URL.`,
+          { cause: error },
+        );
+      }
+      if (status === 403) {
+        throw new BlobContainerMissingError(
+          `Expected to be allowed to use bucket ${bucket} on ${where}, found access denied (HeadBucket answered 403); give Signet's credentials s3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject on it, or check that the bucket is this account's.`,
+          { cause: error },
+        );
+      }
+      if (status === 301) {
+        throw new BlobContainerMissingError(
+          `Expected bucket ${bucket} in the configured region, found it in another (HeadBucket answered 301); set region= in --blobs / SIGNET_BLOBS_URL to the bucket's region.`,
+          { cause: error },
+        );
+      }
+      throw this.unavailable('reach the bucket', error);
+    }
+  }
 
   /** Runs an S3 call; its failure becomes `StoreUnavailableError` naming `operation`. */
   async attempt<T>(operation: string, run: (client: S3Client) => Promise<T>): Promise<T> {
@@ -280,9 +364,14 @@ class BucketOps {
 
   /** The object's size, or undefined when there is none. */
   async size(key: string): Promise<number | undefined> {
+    return (await this.head(key))?.size;
+  }
+
+  /** The object's size and last write, or undefined when there is none. */
+  async head(key: string): Promise<{ size: number; lastModified: Date } | undefined> {
     try {
       const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-      return head.ContentLength ?? 0;
+      return { size: head.ContentLength ?? 0, lastModified: head.LastModified ?? new Date(0) };
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw this.unavailable('read a blob', error);
@@ -392,25 +481,39 @@ class BucketOps {
     } catch (error) {
       await this.client
         .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: to, UploadId }))
-        .catch(() => undefined);
+        .catch((abortError: unknown) => this.cleanupFailed('abort a multipart copy', to, abortError));
       throw error;
     }
   }
 
   /** Deletes a temporary object; a failure only leaves garbage that no listing shows (the lifecycle rule's job). */
   async deleteQuietly(key: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })).catch(() => undefined);
+    await this.client
+      .send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }))
+      .catch((error: unknown) => this.cleanupFailed('delete a temporary upload', key, error));
   }
 
   /** S3's failure as the storage layer's error: the store's own errors pass, the rest is 503-class. */
   unavailable(operation: string, error: unknown): Error {
     if (isSignetError(error)) return error;
-    const where = this.endpoint === undefined ? 'S3' : JSON.stringify(this.endpoint);
-    const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     return new StoreUnavailableError(
-      `Could not ${operation} in bucket ${JSON.stringify(this.bucket)} on ${where} (${why}); check that the bucket exists, that Signet's credentials may read, write and delete in it, and that the endpoint is reachable.`,
+      `Could not ${operation} in bucket ${JSON.stringify(this.bucket)} on ${this.where()} (${describe(error)}); check that the bucket exists, that Signet's credentials may read, write and delete in it, and that the endpoint is reachable.`,
       { cause: error },
     );
+  }
+
+  /** Reports a failed clean-up, which must not replace the outcome of the operation it followed. */
+  private cleanupFailed(operation: string, key: string | undefined, error: unknown): void {
+    this.onCleanupError(
+      new Error(
+        `Could not ${operation} at ${JSON.stringify(key ?? '')} in bucket ${JSON.stringify(this.bucket)} on ${this.where()} (${describe(error)}); it is left to the bucket's lifecycle rule (expire tmp/, abort incomplete multipart uploads).`,
+        { cause: error },
+      ),
+    );
+  }
+
+  private where(): string {
+    return this.endpoint === undefined ? 'S3' : JSON.stringify(this.endpoint);
   }
 }
 
@@ -418,6 +521,10 @@ class BucketOps {
 // to tell them apart (both are "NotFound"), so `stat` in a missing bucket finds nothing; any write then fails.
 function isNotFound(error: unknown): boolean {
   return error instanceof S3ServiceException && (error.name === 'NotFound' || error.name === 'NoSuchKey');
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 function statusOf(error: unknown): number | undefined {
