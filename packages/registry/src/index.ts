@@ -118,3 +118,11 @@ export {
 export { checkDigest, type StaticObject, type StaticSink } from './static-export-sink';
 export { createFsStaticSink, FS_SINK_STATE_FILE } from './static-export-fs-sink';
 export { formatNginxStaticConfig, NGINX_EXAMPLE_OPTIONS, type NginxStaticConfigOptions } from './static-export-nginx';
+// A metadata store served to other processes (signet serve --workers), and a change feed over the same channels
+export {
+  connectMetadataStore,
+  createChannelPair,
+  serveMetadataStore,
+  type MessageChannelLike,
+} from './storage/remote-metadata-store';
+export { createChannelChangeFeed, type ChannelChangeFeedOptions } from './change-feed/channel-change-feed';

@@ -10,6 +10,8 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { examplePreparedDocument, runMetadataStoreContract } from './contract/metadata-store-contract';
 import { StoreLockedError, StoreSchemaError } from './errors';
+import type { MetadataStore } from './metadata-store';
+import { connectMetadataStore, createChannelPair, serveMetadataStore } from './remote-metadata-store';
 import { migrateSqliteDatabase, openSqliteDatabase } from './sqlite-database';
 import { openSqliteMetadataStore } from './sqlite-metadata-store';
 
@@ -23,12 +25,31 @@ afterAll(async () => {
   await Promise.all(roots.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
-// twoHandles is not declared: one process owns the file (owner-lock.ts) and a second open is refused, by design.
+// One process owns the file (owner-lock.ts; a second open is refused), so the second instance of the embedded store
+// is a handle forwarding to the process that owns it: the only safe way with this SQLite build's lock, and exactly
+// what `signet serve --workers N` uses. Once the owner closed (reopen), a handle is the file opened again.
 runMetadataStoreContract('sqlite (node-sqlite3-wasm)', {
-  capabilities: { reopen: true, clock: true },
+  capabilities: { twoHandles: true, reopen: true, clock: true },
   open: async ({ now }) => {
     const path = join(await newDir(), 'signet.db');
-    return { store: await openSqliteMetadataStore({ path, now }), openHandle: () => openSqliteMetadataStore({ path }) };
+    const owner = await openSqliteMetadataStore({ path, now });
+    const serving: (() => void)[] = [];
+    let ownerOpen = true;
+    const store: MetadataStore = {
+      ...owner,
+      close: async () => {
+        ownerOpen = false;
+        for (const stop of serving.splice(0)) stop();
+        await owner.close();
+      },
+    };
+    const openHandle = async () => {
+      if (!ownerOpen) return openSqliteMetadataStore({ path });
+      const [ownerEnd, handleEnd] = createChannelPair();
+      serving.push(serveMetadataStore(owner, ownerEnd));
+      return connectMetadataStore(handleEnd);
+    };
+    return { store, openHandle };
   },
 });
 

@@ -1,0 +1,349 @@
+// A MetadataStore in another process. The embedded SQLite store can be open in one process only (an EXCLUSIVE lock
+// and the owner lock), so the process that owns it serves it over a message channel and every other process
+// (`signet serve --workers N`) holds a handle whose every call runs on the owner. The calls of all handles are
+// then calls on the one store, which keeps its guarantees (one publish wins, the quota holds, leases freeze files).
+
+import { randomUUID } from 'node:crypto';
+
+import { SignetError } from '@signet/core';
+import { z } from 'zod';
+
+import {
+  BlobDigestMismatchError,
+  BlobRangeError,
+  BlobTooLargeError,
+  StoreConflictError,
+  StoreLockedError,
+  StoreNotFoundError,
+  StoreQuotaError,
+  StoreSchemaError,
+  StoreUnavailableError,
+} from './errors';
+import type { MetadataStore } from './metadata-store';
+
+/** What carries messages between two processes (or two ends in one process): cluster Worker / process IPC, a worker_threads MessagePort, … */
+export interface MessageChannelLike {
+  send(message: unknown): void;
+  /** Subscribes; returns the unsubscribe function. Messages not meant for this module must be ignored (the channel is shared). */
+  onMessage(handler: (message: unknown) => void): () => void;
+}
+
+/** How long a handle waits for the owner's answer before it calls the owner unreachable. */
+const DEFAULT_TIMEOUT_MS = 30_000;
+/** The tag of this module's messages: the channel also carries the change feed and the cluster's own traffic. */
+const TAG = 'store';
+
+type ForwardedMethod = Exclude<keyof MetadataStore, 'close'>;
+/** Every method a handle forwards: all of MetadataStore but `close`, which only detaches the handle. */
+const FORWARDED_METHODS = [
+  'createNamespace',
+  'getNamespace',
+  'listNamespaces',
+  'createToken',
+  'findTokenBySecretHash',
+  'listTokens',
+  'revokeToken',
+  'addKey',
+  'getKey',
+  'listKeys',
+  'deleteKey',
+  'createProvider',
+  'getProvider',
+  'listProviders',
+  'createVersion',
+  'getVersion',
+  'listVersions',
+  'listVersionsWithFiles',
+  'deleteDraft',
+  'putFile',
+  'deleteFile',
+  'listFiles',
+  'sumDraftBytes',
+  'isBlobReferenced',
+  'beginPublish',
+  'abortPublish',
+  'publishVersion',
+  'setDeprecation',
+  'setYanked',
+] as const satisfies readonly ForwardedMethod[];
+type Unforwarded = Exclude<ForwardedMethod, (typeof FORWARDED_METHODS)[number]>;
+// The other half of "equal": a method added to MetadataStore fails to compile here, by name, until it is listed.
+const _everyMethodForwarded: [Unforwarded] extends [never] ? true : Unforwarded = true;
+const FORWARDED = new Set<string>(FORWARDED_METHODS);
+
+/**
+ * The classes an error keeps across the channel, by code, so that `instanceof` and the server's code → status map
+ * hold on the handle's side. A SignetError of another code arrives as a SignetError with that code.
+ */
+const ERROR_CLASSES: Record<string, new (...args: never[]) => SignetError> = {
+  STORE_CONFLICT: StoreConflictError,
+  STORE_NOT_FOUND: StoreNotFoundError,
+  QUOTA_EXCEEDED: StoreQuotaError,
+  STORE_LOCKED: StoreLockedError,
+  STORE_SCHEMA_TOO_NEW: StoreSchemaError,
+  STORE_UNAVAILABLE: StoreUnavailableError,
+  BLOB_TOO_LARGE: BlobTooLargeError,
+  BLOB_DIGEST_MISMATCH: BlobDigestMismatchError,
+  BLOB_RANGE_NOT_SATISFIABLE: BlobRangeError,
+};
+
+// Values travel as plain data plus the paths where `undefined` stood: structured clone keeps `undefined` but JSON
+// (cluster's 'json' serialization) drops it from objects and turns it into null in arrays, and a record such as
+// `{ file, replaced: undefined }` must arrive exactly as the store returned it.
+const pathSchema = z.array(z.union([z.string(), z.number().int().nonnegative()]));
+const wireValueSchema = z.object({ data: z.unknown(), undefinedAt: z.array(pathSchema) });
+type WireValue = z.output<typeof wireValueSchema>;
+
+const callSchema = z.object({ signet: z.literal(TAG), id: z.string(), method: z.string(), args: wireValueSchema });
+const wireErrorSchema = z.object({ code: z.string().optional(), message: z.string(), fields: wireValueSchema });
+const answerSchema = z.discriminatedUnion('ok', [
+  z.object({ signet: z.literal(TAG), id: z.string(), ok: z.literal(true), value: wireValueSchema }),
+  z.object({ signet: z.literal(TAG), id: z.string(), ok: z.literal(false), error: wireErrorSchema }),
+]);
+type WireError = z.output<typeof wireErrorSchema>;
+
+/** Owner side: answers calls arriving on `channel` by running them on `store`. Returns a function that stops serving (pending calls still answer). */
+export function serveMetadataStore(store: MetadataStore, channel: MessageChannelLike): () => void {
+  const answer = async (id: string, run: () => Promise<unknown>) => {
+    let message: unknown;
+    try {
+      message = { signet: TAG, id, ok: true, value: encodeValue(await run()) };
+    } catch (error) {
+      message = { signet: TAG, id, ok: false, error: encodeError(error) };
+    }
+    try {
+      channel.send(message);
+    } catch {
+      // The handle's process is gone: nobody waits for this answer any more.
+    }
+  };
+  return channel.onMessage((message) => {
+    if (!isTagged(message) || !('method' in message)) return; // not a call: an answer, or another module's
+    const call = callSchema.safeParse(message);
+    if (!call.success) return;
+    const { id, method, args } = call.data;
+    void answer(id, async () => {
+      if (!FORWARDED.has(method)) {
+        throw new Error(
+          `Expected a MetadataStore method (${FORWARDED_METHODS.join(', ')}), found ${JSON.stringify(method)}; run the same Signet version in every process of the registry.`,
+        );
+      }
+      const decoded = decodeValue(args);
+      if (!Array.isArray(decoded)) throw new Error(`Expected the arguments of ${method} as an array.`);
+      const values: unknown[] = decoded;
+      // A method call on the store (never detached from it): a store may be a class whose methods use `this`.
+      const methods = store as unknown as Record<ForwardedMethod, (...values: unknown[]) => Promise<unknown>>;
+      return methods[method as ForwardedMethod](...values);
+    });
+  });
+}
+
+interface PendingCall {
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * Handle side: a MetadataStore whose methods run on the owner. `close()` only detaches this handle (never closes the
+ * owner's store); calls after close reject. Options: timeoutMs (default 30 s) → StoreUnavailableError naming the
+ * owner as unreachable.
+ *
+ * A call the owner does not answer in time may still run there (its answer is dropped): unlike a refused
+ * connection, a timeout cannot promise that nothing was stored. A channel whose `send` throws (the owner is gone)
+ * fails the call at once.
+ */
+export function connectMetadataStore(channel: MessageChannelLike, options: { timeoutMs?: number } = {}): MetadataStore {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  // Several handles may share one channel: each picks out the answers to its own calls.
+  const handleId = randomUUID();
+  const pending = new Map<string, PendingCall>();
+  let nextId = 0;
+  let closed = false;
+
+  const unsubscribe = channel.onMessage((message) => {
+    if (!isTagged(message) || !('ok' in message)) return; // not an answer: a call, or another module's
+    const parsed = answerSchema.safeParse(message);
+    const call = parsed.success ? pending.get(parsed.data.id) : undefined;
+    if (!parsed.success || !call) return; // another handle's, or one that timed out
+    pending.delete(parsed.data.id);
+    clearTimeout(call.timer);
+    try {
+      if (parsed.data.ok) call.resolve(decodeValue(parsed.data.value));
+      else call.reject(decodeError(parsed.data.error));
+    } catch (error) {
+      call.reject(error);
+    }
+  });
+
+  const forward = (method: ForwardedMethod, args: unknown[]): Promise<unknown> => {
+    if (closed) return Promise.reject(closedError(method));
+    let message: unknown;
+    try {
+      message = { signet: TAG, id: `${handleId}:${nextId++}`, method, args: encodeValue(args) };
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    const { id } = message as { id: string };
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        reject(
+          new StoreUnavailableError(
+            `Expected the process that owns the metadata store to answer ${method} within ${timeoutMs} ms, found no answer; it has stopped or is overloaded: check the primary signet serve process.`,
+          ),
+        );
+      }, timeoutMs);
+      pending.set(id, { resolve, reject, timer });
+      try {
+        channel.send(message);
+      } catch (error) {
+        pending.delete(id);
+        clearTimeout(timer);
+        reject(
+          new StoreUnavailableError(
+            `Expected to reach the process that owns the metadata store, found its channel closed (${errorMessage(error)}); check the primary signet serve process.`,
+            { cause: error },
+          ),
+        );
+      }
+    });
+  };
+
+  // One cast: the methods are built from the list the type system checks against MetadataStore.
+  const handle = Object.fromEntries(
+    FORWARDED_METHODS.map((method) => [method, (...args: unknown[]) => forward(method, args)]),
+  ) as unknown as MetadataStore;
+  handle.close = () => {
+    if (!closed) {
+      closed = true;
+      unsubscribe();
+      for (const call of pending.values()) {
+        clearTimeout(call.timer);
+        call.reject(closedError('its call'));
+      }
+      pending.clear();
+    }
+    return Promise.resolve();
+  };
+  return handle;
+}
+
+/** Both ends in one process, for tests and for the contract suite (a MessageChannel from node:worker_threads underneath, or a pair of in-memory emitters). */
+export function createChannelPair(): [MessageChannelLike, MessageChannelLike] {
+  // In-memory ends: each message is copied with structured clone (what a MessagePort and cluster's 'advanced'
+  // serialization do) and delivered on a later turn of the event loop, as IPC delivers it. Unlike a MessagePort,
+  // nothing here keeps the process alive or needs closing.
+  const handlers = [new Set<(message: unknown) => void>(), new Set<(message: unknown) => void>()] as const;
+  const end = (own: Set<(message: unknown) => void>, other: Set<(message: unknown) => void>): MessageChannelLike => ({
+    send(message) {
+      const copy = structuredClone(message);
+      setImmediate(() => {
+        for (const handler of [...other]) handler(copy);
+      });
+    },
+    onMessage(handler) {
+      own.add(handler);
+      return () => own.delete(handler);
+    },
+  });
+  return [end(handlers[0], handlers[1]), end(handlers[1], handlers[0])];
+}
+
+function isTagged(message: unknown): message is Record<string, unknown> {
+  return typeof message === 'object' && message !== null && (message as { signet?: unknown }).signet === TAG;
+}
+
+function closedError(method: string): Error {
+  return new Error(`This remote metadata store handle is closed; ${method} was not sent. Connect a new handle.`);
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** `value` as it travels; throws a TypeError, naming where, for anything but plain data. */
+function encodeValue(value: unknown): WireValue {
+  const undefinedAt: (string | number)[][] = [];
+  const visit = (v: unknown, path: (string | number)[]): void => {
+    if (v === undefined) undefinedAt.push(path);
+    else if (Array.isArray(v)) v.forEach((item, i) => visit(item, [...path, i]));
+    else if (isPlainObject(v)) for (const [key, item] of Object.entries(v)) visit(item, [...path, key]);
+    else if (!isPlainScalar(v)) {
+      throw new TypeError(
+        `Expected plain data (strings, finite numbers, booleans, null, arrays, plain objects) at ${JSON.stringify(path)}, found ${Object.prototype.toString.call(v)}; a value sent to or from the metadata store must read the same after JSON and structured clone.`,
+      );
+    }
+  };
+  visit(value, []);
+  return { data: value, undefinedAt };
+}
+
+function decodeValue(wire: WireValue): unknown {
+  let data = wire.data;
+  for (const path of wire.undefinedAt) {
+    const key = path.at(-1);
+    if (key === undefined) {
+      data = undefined;
+      continue;
+    }
+    let parent: unknown = data;
+    for (const step of path.slice(0, -1)) {
+      // Own properties only: a path through `__proto__` must not reach Object.prototype.
+      if (typeof parent !== 'object' || parent === null || !Object.hasOwn(parent, step)) {
+        throw new Error(`Expected a value with ${JSON.stringify(path)} in it from the other process, found none.`);
+      }
+      parent = (parent as Record<string | number, unknown>)[step];
+    }
+    if (typeof parent !== 'object' || parent === null) {
+      throw new Error(`Expected a value with ${JSON.stringify(path)} in it from the other process, found none.`);
+    }
+    Object.defineProperty(parent, key, { value: undefined, writable: true, enumerable: true, configurable: true });
+  }
+  return data;
+}
+
+function isPlainScalar(value: unknown): boolean {
+  return (
+    value === null ||
+    typeof value === 'string' ||
+    typeof value === 'boolean' ||
+    (typeof value === 'number' && Number.isFinite(value))
+  );
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/** What an error carries besides its extra fields (a `cause` may not be plain data, nor is it needed). */
+const RESERVED_ERROR_KEYS = new Set(['name', 'message', 'stack', 'code', 'cause', '__proto__']);
+
+/** A SignetError keeps its code and extra fields (quotaBytes, retryAfterSeconds, …); any other error its message. */
+function encodeError(error: unknown): WireError {
+  if (!(error instanceof SignetError)) return { message: errorMessage(error), fields: encodeValue({}) };
+  const fields = Object.fromEntries(Object.entries(error).filter(([key]) => !RESERVED_ERROR_KEYS.has(key)));
+  try {
+    return { code: error.code, message: error.message, fields: encodeValue(fields) };
+  } catch {
+    return { code: error.code, message: error.message, fields: encodeValue({}) };
+  }
+}
+
+function decodeError(wire: WireError): Error {
+  if (wire.code === undefined) return new Error(wire.message);
+  // The SignetError constructor, with the class's prototype: subclasses take other constructor arguments, and the
+  // fields they set arrive in `fields` anyway.
+  const error = Reflect.construct(SignetError, [wire.code, wire.message], ERROR_CLASSES[wire.code] ?? SignetError);
+  const fields = decodeValue(wire.fields);
+  if (!isPlainObject(fields)) throw new Error('Expected the fields of an error from the other process as an object.');
+  for (const [key, value] of Object.entries(fields)) {
+    // Defined, not assigned: a field named `__proto__` must not set the error's prototype.
+    if (!RESERVED_ERROR_KEYS.has(key)) {
+      Object.defineProperty(error, key, { value, writable: true, enumerable: true, configurable: true });
+    }
+  }
+  return error;
+}
