@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { sha256File } from './hashes';
-import { packageRelease } from './package';
+import { packageRelease, type PackageOptions } from './package';
 import { parseShasums } from './shasums';
 import { createFakeExecutable } from './testing/fake-executable';
 import { writeRawZip } from './testing/raw-zip';
@@ -24,6 +24,18 @@ async function binaries(dir: string, platforms = PLATFORMS): Promise<string> {
     );
   }
   return dir;
+}
+
+/** hello 1.0.0 for protocol 6.0 from `input` (a folder or a zip) into `outDir`, with `more` on top. */
+function packageHello(input: string, outDir: string, more: Partial<PackageOptions> = {}) {
+  return packageRelease({
+    name: 'hello',
+    version: '1.0.0',
+    protocols: ['6.0'],
+    inputs: [{ path: input }],
+    outDir,
+    ...more,
+  });
 }
 
 describe('packageRelease', () => {
@@ -68,22 +80,8 @@ describe('packageRelease', () => {
 
   it('is reproducible: the same inputs give byte-identical files, whatever the concurrency', async () => {
     const input = await binaries(join(root, 'in-repro'));
-    const a = await packageRelease({
-      name: 'hello',
-      version: '1.0.0',
-      protocols: ['6.0'],
-      inputs: [{ path: input }],
-      outDir: join(root, 'ra'),
-      concurrency: 1,
-    });
-    const b = await packageRelease({
-      name: 'hello',
-      version: '1.0.0',
-      protocols: ['6.0'],
-      inputs: [{ path: input }],
-      outDir: join(root, 'rb'),
-      concurrency: 3,
-    });
+    const a = await packageHello(input, join(root, 'ra'), { concurrency: 1 });
+    const b = await packageHello(input, join(root, 'rb'), { concurrency: 3 });
     expect(b.files.map((f) => f.sha256)).toEqual(a.files.map((f) => f.sha256));
   });
 
@@ -98,7 +96,7 @@ describe('packageRelease', () => {
     const kept = ['terraform-provider-hello_0.9.0_linux_arm.zip', 'notes.txt'];
     for (const file of [...stale, ...kept]) await writeFile(join(outDir, file), 'old');
     const input = await binaries(join(root, 'in-stale'), ['linux_amd64']);
-    await packageRelease({ name: 'hello', version: '1.0.0', protocols: ['6.0'], inputs: [{ path: input }], outDir });
+    await packageHello(input, outDir);
     const files = await readdir(outDir);
     for (const file of kept) expect(files).toContain(file);
     for (const file of stale) expect(files).not.toContain(file);
@@ -111,13 +109,7 @@ describe('packageRelease', () => {
     await writeRawZip(good, [
       { name: 'terraform-provider-hello_v1.0.0', data: createFakeExecutable('linux_arm64'), mode: 0o100755 },
     ]);
-    const result = await packageRelease({
-      name: 'hello',
-      version: '1.0.0',
-      protocols: ['6.0'],
-      inputs: [{ path: good }],
-      outDir: join(root, 'ready-out'),
-    });
+    const result = await packageHello(good, join(root, 'ready-out'));
     expect(await readFile(result.files[0]!.path)).toEqual(await readFile(good));
     expect(result.files[0]!.h1).toMatch(/^h1:/);
 
@@ -126,15 +118,7 @@ describe('packageRelease', () => {
       { name: 'docs/', stored: true },
       { name: 'terraform-provider-hello_v1.0.0', data: createFakeExecutable('linux_386') },
     ]);
-    await expect(
-      packageRelease({
-        name: 'hello',
-        version: '1.0.0',
-        protocols: ['6.0'],
-        inputs: [{ path: bad }],
-        outDir: join(root, 'bad-out'),
-      }),
-    ).rejects.toMatchObject({
+    await expect(packageHello(bad, join(root, 'bad-out'))).rejects.toMatchObject({
       code: 'INPUT_INVALID',
       message: expect.stringMatching(/ZIP_DIRECTORY_ENTRY/),
     });
@@ -143,34 +127,12 @@ describe('packageRelease', () => {
 
   it('restricts to the platforms asked for and fails when one is missing', async () => {
     const input = await binaries(join(root, 'in-restrict'));
-    const result = await packageRelease({
-      name: 'hello',
-      version: '1.0.0',
-      protocols: ['6.0'],
-      inputs: [{ path: input }],
-      outDir: join(root, 'restricted'),
-      platforms: ['linux_amd64'],
-    });
+    const outDir = join(root, 'restricted');
+    const result = await packageHello(input, outDir, { platforms: ['linux_amd64'] });
     expect(result.files.filter((f) => f.platform).map((f) => f.platform)).toEqual(['linux_amd64']);
-    await expect(
-      packageRelease({
-        name: 'hello',
-        version: '1.0.0',
-        protocols: ['6.0'],
-        inputs: [{ path: input }],
-        outDir: join(root, 'restricted'),
-        platforms: ['linux_arm'],
-      }),
-    ).rejects.toMatchObject({ code: 'PLATFORM_REQUIRED_MISSING' });
-    await expect(
-      packageRelease({
-        name: 'hello',
-        version: '1.0.0',
-        protocols: ['6.0'],
-        inputs: [{ path: input }],
-        outDir: join(root, 'restricted'),
-        concurrency: 0,
-      }),
-    ).rejects.toMatchObject({ code: 'INPUT_INVALID' });
+    await expect(packageHello(input, outDir, { platforms: ['linux_arm'] })).rejects.toMatchObject({
+      code: 'PLATFORM_REQUIRED_MISSING',
+    });
+    await expect(packageHello(input, outDir, { concurrency: 0 })).rejects.toMatchObject({ code: 'INPUT_INVALID' });
   });
 });
