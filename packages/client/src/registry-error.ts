@@ -14,6 +14,13 @@ export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];
 /** One entry of a registry error body. */
 export type RegistryErrorEntry = ErrorEntry;
 
+/**
+ * The name printed after a status whose number alone tells a reader little. 507 above all: it is rare, it is not
+ * the client's fault, and retrying does not help until the registry's operator has made room (the registry's own
+ * message, STORAGE_FULL, says so; a proxy's 507 may come with no body at all).
+ */
+const STATUS_NAMES: Readonly<Record<number, string>> = { 507: 'Insufficient Storage' };
+
 /** The registry answered 4xx/5xx. `errors` is its `{"errors":[…]}` body (validator problems on a 422). */
 export class RegistryError extends SignetError {
   readonly status: number;
@@ -21,10 +28,13 @@ export class RegistryError extends SignetError {
 
   constructor(status: number, errors: RegistryErrorEntry[], what: string) {
     const first = errors[0];
-    super(
-      first?.code ?? `HTTP_${status}`,
-      `${what}: ${status} ${first ? errors.map((e) => e.message).join(' ') : 'with no error body'}`,
-    );
+    const name = STATUS_NAMES[status];
+    const said = first ? errors.map((e) => e.message).join(' ') : undefined;
+    const text =
+      name === undefined
+        ? `${status} ${said ?? 'with no error body'}`
+        : `${status} ${name}: ${said ?? 'no error body'}`;
+    super(first?.code ?? `HTTP_${status}`, `${what}: ${text}`);
     this.status = status;
     this.errors = errors;
   }

@@ -1,7 +1,13 @@
 import { parseArtifactName } from '@signet/core';
 
 import { HttpError } from '../http/errors';
-import { BlobTooLargeError, StoreConflictError, StoreQuotaError } from '../storage/errors';
+import {
+  BlobTooLargeError,
+  isNoSpaceError,
+  StoreConflictError,
+  StoreFullError,
+  StoreQuotaError,
+} from '../storage/errors';
 import type { PutFileResult, VersionFileRecord, VersionRecord } from '../storage/records';
 import type { DraftServiceDeps } from './draft-service-deps';
 import { sha256Of } from './hash-body';
@@ -55,6 +61,8 @@ export async function putDraftFile(deps: DraftServiceDeps, input: PutDraftFileIn
   const staged = await deps.blobs
     .stage(input.body, { maxBytes: Math.min(cap.maxBytes, Math.max(room, 0)), expectedSha256: input.expectedSha256 })
     .catch((error: unknown) => {
+      // The blob store removes its temporary file when a write fails, so the space of a refused upload comes back.
+      if (isNoSpaceError(error)) throw new StoreFullError('blobs', { cause: error });
       if (!(error instanceof BlobTooLargeError)) throw error;
       if (room < cap.maxBytes)
         throw quotaExceeded(
@@ -143,6 +151,7 @@ export async function explainStoreRefusal(
   error: unknown,
 ): Promise<Error> {
   if (error instanceof StoreQuotaError) return quotaExceeded(error);
+  if (isNoSpaceError(error)) return new StoreFullError('blobs', { cause: error }); // committing the bytes
   if (!(error instanceof StoreConflictError)) return error instanceof Error ? error : new Error(String(error));
   const now = await deps.metadata.getVersion(record.namespace, record.type, record.version);
   if (now?.state === 'published') return published(record);

@@ -107,3 +107,45 @@ export class BlobRangeError extends SignetError {
     this.size = size;
   }
 }
+
+/** What found the disk full: an upload's bytes, the database, or another write of the request. */
+export type StoreFullPart = 'blobs' | 'database' | 'other';
+
+const STORE_FULL_WHAT: Record<StoreFullPart, string> = {
+  blobs: 'the uploaded file',
+  database: 'this change to its database',
+  other: "this request's data",
+};
+
+/**
+ * The disk (or the quota) under the store is full: a write failed with ENOSPC or EDQUOT (the blob folder) or
+ * SQLITE_FULL (the database), and nothing of the call was stored (a failed blob write removes its temporary file, a
+ * failed transaction is rolled back). Code `STORAGE_FULL`: the server answers 507 Insufficient Storage, not a 503:
+ * sending the same request again helps only once an operator has made room. The message names no path (the data
+ * folder is the operator's business, not the client's); the cause keeps the original error for the log.
+ */
+export class StoreFullError extends SignetError {
+  readonly part: StoreFullPart;
+
+  constructor(part: StoreFullPart, options?: { cause?: unknown }) {
+    super(
+      'STORAGE_FULL',
+      `Expected the registry to store ${STORE_FULL_WHAT[part]}, found its disk full (no space left on the volume of its data folder); nothing was stored. The registry's operator must free space or grow that volume (signet gc removes unused files); then send the request again.`,
+      options,
+    );
+    this.part = part;
+  }
+}
+
+/** The errno codes of a file system that has no room left: the device (ENOSPC) or the user's quota (EDQUOT). */
+const NO_SPACE_CODES: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT']);
+
+/** True for a Node file-system error saying the disk or the quota is full (also when it is the `cause`). */
+export function isNoSpaceError(error: unknown): boolean {
+  for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && NO_SPACE_CODES.has(code)) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}

@@ -1,11 +1,11 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statfsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 
 import { SignetError } from '@signet/core';
 import type * as NodeSqlite from 'node-sqlite3-wasm';
 
-import { StoreSchemaError } from './errors';
+import { StoreFullError, StoreSchemaError, StoreUnavailableError } from './errors';
 import { acquireOwnerLock } from './owner-lock';
 import { SQLITE_MIGRATIONS } from './sqlite-schema';
 
@@ -18,7 +18,10 @@ export type SqliteRow = Record<string, NodeSqlite.SQLiteValue>;
 
 /** An open embedded database: the one connection of this process, its schema migrated. */
 export interface SqliteDatabase {
-  /** Runs `fn` (synchronous: no `await` inside) in a `BEGIN IMMEDIATE` transaction; rolls back if it throws. */
+  /**
+   * Runs `fn` (synchronous: no `await` inside) in a `BEGIN IMMEDIATE` transaction; rolls back if it throws. A full
+   * disk (in `fn` or at `COMMIT`) throws `StoreFullError` with nothing of `fn` stored.
+   */
   transaction<T>(fn: () => T): T;
   /** Runs one or more statements without parameters (schema changes, pragmas). */
   exec(sql: string): void;
@@ -51,7 +54,7 @@ export function openSqliteDatabase(path: string): SqliteDatabase {
     const mode = db.get('PRAGMA journal_mode = WAL') as SqliteRow | null;
     db.exec('PRAGMA synchronous = FULL');
     db.exec('PRAGMA foreign_keys = ON');
-    const database = wrapDatabase(db, String(mode?.journal_mode), () => lock.release());
+    const database = wrapDatabase(db, dirname(absolute), String(mode?.journal_mode), () => lock.release());
     return { ...database, migration: migrateSchema(database) };
   } catch (error) {
     if (db?.isOpen) db.close();
@@ -62,26 +65,59 @@ export function openSqliteDatabase(path: string): SqliteDatabase {
 
 function wrapDatabase(
   db: NodeSqlite.Database,
+  folder: string,
   journalMode: string,
   onClose: () => void,
 ): Omit<SqliteDatabase, 'migration'> {
+  // Set when a ROLLBACK failed and left the connection inside the failed transaction: until one succeeds, no
+  // statement may run, or it would join that transaction and be lost with it (or commit its half).
+  let leftOpen = false;
+  const rollBack = () => {
+    try {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      leftOpen = false;
+    } catch {
+      leftOpen = db.inTransaction;
+    }
+  };
+  /** Runs one call on the connection, a full disk becoming StoreFullError. */
+  const guard = <T>(fn: () => T): T => {
+    try {
+      if (leftOpen) {
+        rollBack();
+        if (leftOpen) {
+          throw new StoreUnavailableError(
+            'Expected the embedded database to roll back a failed change, found the rollback failing too; this call was not run. Send it again in a few seconds; if this persists, restart signet serve (the database reopens at its last committed state).',
+          );
+        }
+      }
+      return fn();
+    } catch (error) {
+      throw translateSqliteError(error, folder);
+    }
+  };
   return {
     journalMode,
     transaction<T>(fn: () => T): T {
-      db.exec('BEGIN IMMEDIATE');
-      try {
-        const result = fn();
-        db.exec('COMMIT');
-        return result;
-      } catch (error) {
-        if (db.inTransaction) db.exec('ROLLBACK');
-        throw error;
-      }
+      return guard(() => {
+        db.exec('BEGIN IMMEDIATE');
+        try {
+          const result = fn();
+          db.exec('COMMIT');
+          return result;
+        } catch (error) {
+          // On SQLITE_FULL and SQLITE_IOERR SQLite may already have rolled the transaction back itself (a failed
+          // COMMIT in WAL mode does): then there is nothing to roll back. A ROLLBACK that fails must not hide the
+          // error that caused it; `leftOpen` makes the next call try again first.
+          rollBack();
+          throw error;
+        }
+      });
     },
-    exec: (sql) => db.exec(sql),
-    run: (sql, values) => db.run(sql, refuseNul(values)),
-    get: (sql, values) => (db.get(sql, refuseNul(values)) as SqliteRow | null) ?? undefined,
-    all: (sql, values) => db.all(sql, refuseNul(values)) as SqliteRow[],
+    exec: (sql) => guard(() => db.exec(sql)),
+    run: (sql, values) => guard(() => db.run(sql, refuseNul(values))),
+    get: (sql, values) => guard(() => (db.get(sql, refuseNul(values)) as SqliteRow | null) ?? undefined),
+    all: (sql, values) => guard(() => db.all(sql, refuseNul(values)) as SqliteRow[]),
     close() {
       if (!db.isOpen) return;
       try {
@@ -91,6 +127,35 @@ function wrapDatabase(
       }
     },
   };
+}
+
+/** Below this much free space a failed write is taken for a full disk (a WAL frame is one page, 4 KiB + 24 bytes). */
+const FULL_DISK_BYTES = 1024 * 1024;
+
+/**
+ * A full disk as StoreFullError; any other error as it is. SQLite itself says "database or disk is full"
+ * (SQLITE_FULL) only when it decides so (`max_page_count`, a temporary file); node-sqlite3-wasm's VFS maps every
+ * failed `writeSync`, ENOSPC included, to SQLITE_IOERR_WRITE, whose message is just "disk I/O error", and its
+ * errors carry no code. So an I/O error is a full disk when the database's folder has (almost) no room left right
+ * after it: the check runs synchronously after the failed write, before any other I/O of this process could free
+ * space. A quota (EDQUOT) with room left on the volume stays an I/O error: the VFS drops the errno.
+ */
+export function translateSqliteError(error: unknown, folder: string): unknown {
+  if (!(error instanceof Error) || error.name !== 'SQLite3Error') return error;
+  if (/database or disk is full/i.test(error.message)) return new StoreFullError('database', { cause: error });
+  if (/disk I\/O error/i.test(error.message) && hasNoRoom(folder)) {
+    return new StoreFullError('database', { cause: error });
+  }
+  return error;
+}
+
+function hasNoRoom(folder: string): boolean {
+  try {
+    const { bavail, bsize } = statfsSync(folder);
+    return bavail * bsize < FULL_DISK_BYTES;
+  } catch {
+    return false;
+  }
 }
 
 // node-sqlite3-wasm hands strings to SQLite as C strings: `acme\0anything` is looked up and stored as `acme`. So
