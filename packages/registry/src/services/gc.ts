@@ -32,10 +32,12 @@ export interface GarbageReport {
 
 /**
  * Deletes the blobs no file record references — of any version, published or draft — once they are older than the
- * grace period. The reference is checked again right before each delete, so a record written while the listing
- * ran keeps its blob. What the grace period covers and this does not: bytes an upload found already stored (an old
- * orphan with identical content) and names a moment later; run it with a grace period longer than the longest
- * upload, at a quiet time.
+ * grace period. A blob's age is its last write, and every backend rewrites that when an upload commits bytes that were
+ * already stored, so an old orphan an upload has just found, and is about to name, is young again. Right before each
+ * delete the blob's age (`BlobStore.head`, where the store has it) and its references are read again, so an upload
+ * committed or a record written since the listing keeps the blob. What is left is a window of two store round trips
+ * per deleted blob (read age, read references, delete) in which a whole upload commit would have to land; give a grace
+ * period longer than the longest upload.
  */
 export async function collectGarbage(options: CollectGarbageOptions): Promise<GarbageReport> {
   const { metadata, blobs, graceMs } = options;
@@ -53,6 +55,13 @@ export async function collectGarbage(options: CollectGarbageOptions): Promise<Ga
       continue;
     }
     if (!dryRun) {
+      // The listing can be minutes old by now (pages of a large bucket): read the age again, then the references.
+      const fresh = blobs.head ? await blobs.head(blob.sha256) : blob;
+      if (fresh === undefined) continue; // gone already (another collector)
+      if (now - fresh.lastModified.getTime() < graceMs) {
+        report.young += 1;
+        continue;
+      }
       if (await metadata.isBlobReferenced(blob.sha256)) {
         report.referenced += 1;
         continue;
