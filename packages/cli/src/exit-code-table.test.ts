@@ -91,6 +91,19 @@ const registryEnv = () => ({ SIGNET_TOKEN: ADMIN, SIGNET_REGISTRY: registryUrl }
 const at = (url: string) => () => ({ SIGNET_TOKEN: ADMIN, SIGNET_REGISTRY: url });
 const passphrase = () => ({ SIGNET_GPG_PASSPHRASE: PASSPHRASE });
 
+/** The exit-3 case of a command that opens the store itself: a PostgreSQL URL on a port nothing listens on. */
+const unreachableDatabase = (command: 'migrate' | 'gc'): Case => ({
+  command,
+  exit: 3,
+  what: 'a PostgreSQL URL nothing answers on',
+  args: () => [],
+  run: async () => {
+    const url = `${(await findClosedPort()).replace('http:', 'postgres:')}/signet`;
+    return runCli([command, '--json', '--database', url], { cwd: dir });
+  },
+  says: /STORE_UNAVAILABLE/,
+});
+
 const CASES: Case[] = [
   // keys generate
   {
@@ -437,17 +450,7 @@ const CASES: Case[] = [
     says: /holds no `signet serve` data/,
     code: 'INPUT_INVALID',
   },
-  {
-    command: 'migrate',
-    exit: 3,
-    what: 'a PostgreSQL URL nothing answers on',
-    args: () => [],
-    run: async () => {
-      const url = `${(await findClosedPort()).replace('http:', 'postgres:')}/signet`;
-      return runCli(['migrate', '--json', '--database', url], { cwd: dir });
-    },
-    says: /STORE_UNAVAILABLE/,
-  },
+  unreachableDatabase('migrate'),
   // gc
   {
     command: 'gc',
@@ -464,17 +467,7 @@ const CASES: Case[] = [
     says: /holds no registry/,
     code: 'INPUT_INVALID',
   },
-  {
-    command: 'gc',
-    exit: 3,
-    what: 'a PostgreSQL URL nothing answers on',
-    args: () => [],
-    run: async () => {
-      const url = `${(await findClosedPort()).replace('http:', 'postgres:')}/signet`;
-      return runCli(['gc', '--json', '--database', url], { cwd: dir });
-    },
-    says: /STORE_UNAVAILABLE/,
-  },
+  unreachableDatabase('gc'),
   // registry administration
   {
     command: 'namespaces create',
