@@ -7,32 +7,32 @@
 //     the state that enables it (Publish once signed, Restore once deprecated).
 // The state is made through the HTTP API (keys, a release of stand-in binaries, a remote registry entry), so
 // this suite needs neither Go nor terraform.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import AxeBuilder from '@axe-core/playwright';
 import { DEFAULT_PLATFORMS } from '@signet/core';
 import { createFakeExecutable } from '@signet/core/testing';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { requireChromium, type AppPage, type BrowserModeApp } from '../helpers/browser';
 import {
-  launchChromium,
-  openApp,
-  requireChromium,
-  startBrowserMode,
-  type AppPage,
-  type BrowserModeApp,
-} from '../helpers/browser';
-import { button, dialog, goToArea, keyRow, problemsRegion, type Area } from '../helpers/desktop-ui';
+  button,
+  dialog,
+  goToArea,
+  keyRow,
+  openDesktopSession,
+  problemsRegion,
+  type Area,
+  type DesktopSession,
+} from '../helpers/desktop-ui';
 
 const chromium = requireChromium();
 const PASSPHRASE = 'a11y passphrase';
 
-let work: string;
+let session: DesktopSession | undefined;
 let app: BrowserModeApp;
-let browser: Browser;
 let ui: AppPage;
 let keyId = '';
 let releaseId = '';
@@ -94,47 +94,47 @@ async function closeDialog(name: string): Promise<void> {
   await dialog(ui.page, name).waitFor({ state: 'hidden' });
 }
 
+/** A key, a packaged release of stand-in binaries and a remote registry entry, made through the app's API. */
+async function makeState(app: BrowserModeApp, work: string): Promise<void> {
+  const key = await app.call('keysGenerate', {
+    name: 'Acme A11y',
+    email: 'a11y@acme.example',
+    expires: '2y',
+    passphrase: PASSPHRASE,
+    confirmPassphrase: PASSPHRASE,
+    algorithm: 'ed25519',
+  });
+  keyId = key.keyId;
+  const input = join(work, 'bin');
+  for (const [index, platform] of DEFAULT_PLATFORMS.entries()) {
+    await mkdir(join(input, platform), { recursive: true });
+    const file = `terraform-provider-hello_v1.0.0${platform.startsWith('windows') ? '.exe' : ''}`;
+    await writeFile(join(input, platform, file), createFakeExecutable(platform, 4096, index), { mode: 0o755 });
+  }
+  const release = await app.call('releasesCreate', {
+    namespace: 'acme',
+    provider: 'hello',
+    version: '1.0.0',
+    protocols: ['6.0'],
+    keyId,
+    registryId: 'local',
+    inputFolder: input,
+  });
+  releaseId = release.id;
+  await app.call('releasesPackage', { releaseId });
+  await app.call('registriesAdd', { url: 'https://registry.example.invalid/', allowPlainToken: false });
+}
+
 describe.skipIf(!chromium)(
   `the desktop's accessibility in Chromium${chromium ? '' : ' — SKIPPED: chromium missing'}`,
   () => {
     beforeAll(async () => {
-      work = await mkdtemp(join(tmpdir(), 'signet-desktop-a11y-'));
-      [app, browser] = await Promise.all([startBrowserMode({ dataDir: join(work, 'data') }), launchChromium()]);
-      const key = await app.call('keysGenerate', {
-        name: 'Acme A11y',
-        email: 'a11y@acme.example',
-        expires: '2y',
-        passphrase: PASSPHRASE,
-        confirmPassphrase: PASSPHRASE,
-        algorithm: 'ed25519',
-      });
-      keyId = key.keyId;
-      const input = join(work, 'bin');
-      for (const [index, platform] of DEFAULT_PLATFORMS.entries()) {
-        await mkdir(join(input, platform), { recursive: true });
-        const file = `terraform-provider-hello_v1.0.0${platform.startsWith('windows') ? '.exe' : ''}`;
-        await writeFile(join(input, platform, file), createFakeExecutable(platform, 4096, index), { mode: 0o755 });
-      }
-      const release = await app.call('releasesCreate', {
-        namespace: 'acme',
-        provider: 'hello',
-        version: '1.0.0',
-        protocols: ['6.0'],
-        keyId,
-        registryId: 'local',
-        inputFolder: input,
-      });
-      releaseId = release.id;
-      await app.call('releasesPackage', { releaseId });
-      await app.call('registriesAdd', { url: 'https://registry.example.invalid/', allowPlainToken: false });
-      ui = await openApp(browser, app);
+      session = await openDesktopSession('signet-desktop-a11y-', { beforeOpen: makeState });
+      ({ app, ui } = session);
     }, 180_000);
 
     afterAll(async () => {
-      await ui?.close();
-      await browser?.close();
-      await app?.stop();
-      await rm(work, { recursive: true, force: true });
+      await session?.close();
     });
 
     it('Keys: no serious axe violation, with its dialogs open too; every §5.4 control is reachable by Tab', async () => {

@@ -10,13 +10,10 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
 import * as openpgp from 'openpgp';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
   findSecrets,
-  launchChromium,
-  openApp,
   rawHttp,
   requireChromium,
   startBrowserMode,
@@ -29,10 +26,13 @@ import {
   importKeyInUi,
   keyRow,
   newReleaseInUi,
+  openDesktopSession,
+  packageInUi,
   passwordField,
   problemsRegion,
   signInUi,
   until,
+  type DesktopSession,
 } from '../helpers/desktop-ui';
 import { goProviders, hasGo, type GoProviders } from '../helpers/go-providers';
 import { rawRequest } from '../helpers/https-request';
@@ -48,10 +48,9 @@ const PASSPHRASE = 'bad-paths passphrase 42';
 const SUMS = 'terraform-provider-hello_1.0.0_SHA256SUMS';
 const LINUX_ZIP = 'terraform-provider-hello_1.0.0_linux_amd64.zip';
 
-let work: string;
+let session: DesktopSession | undefined;
 let providers: GoProviders;
 let app: BrowserModeApp;
-let browser: Browser;
 let ui: AppPage;
 let keyId = '';
 let releaseFolder = '';
@@ -72,13 +71,8 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
 describe.skipIf(missing.length > 0)(`the desktop's bad paths in Chromium${skipped}`, () => {
   // 13 go builds from a cold build cache take minutes on two loaded cores.
   beforeAll(async () => {
-    work = await mkdtemp(join(tmpdir(), 'signet-desktop-bad-'));
-    [providers, app, browser] = await Promise.all([
-      goProviders(),
-      startBrowserMode({ dataDir: join(work, 'data') }),
-      launchChromium(),
-    ]);
-    ui = await openApp(browser, app);
+    [providers, session] = await Promise.all([goProviders(), openDesktopSession('signet-desktop-bad-')]);
+    ({ app, ui } = session);
     keyId = await generateKeyInUi(ui.page, {
       name: 'Acme Bad Paths',
       email: 'bad@acme.example',
@@ -93,25 +87,12 @@ describe.skipIf(missing.length > 0)(`the desktop's bad paths in Chromium${skippe
       keyId,
       inputFolder: providers.folder,
     });
-    await button(ui.page, 'Package').click();
-    const problems = problemsRegion(ui.page);
-    await until(
-      'Package to leave only the .sig missing',
-      async () =>
-        (await problems.getByText('FILE_MISSING', { exact: true }).count()) === 1 &&
-        (await problems.getByText(`${SUMS}.sig`, { exact: true }).count()) === 1
-          ? true
-          : undefined,
-      120_000,
-    );
+    await packageInUi(ui.page, SUMS);
     releaseFolder = (await app.call('releasesList', {}))[0]!.releaseFolder;
   }, 600_000);
 
   afterAll(async () => {
-    await ui?.close();
-    await browser?.close();
-    await app?.stop();
-    await rm(work, { recursive: true, force: true });
+    await session?.close();
   });
 
   it('a wrong passphrase at Sign says so in the dialog and changes nothing in the release folder', async () => {

@@ -9,24 +9,14 @@
 // public key.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 import { DEFAULT_PLATFORMS } from '@signet/core';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import {
-  findSecrets,
-  launchChromium,
-  openApp,
-  requireChromium,
-  startBrowserMode,
-  type AppPage,
-  type BrowserModeApp,
-} from '../helpers/browser';
+import { findSecrets, requireChromium, type AppPage, type BrowserModeApp } from '../helpers/browser';
 import {
   button,
   dialog,
@@ -34,11 +24,14 @@ import {
   goToArea,
   keyRow,
   newReleaseInUi,
+  openDesktopSession,
+  packageInUi,
   problemsRegion,
   signInUi,
   startLocalRegistryInUi,
   textbox,
   until,
+  type DesktopSession,
   type LocalRegistryUi,
 } from '../helpers/desktop-ui';
 import { goProviders, hasGo, type GoProviders } from '../helpers/go-providers';
@@ -59,10 +52,10 @@ const SUMS = 'terraform-provider-hello_1.0.0_SHA256SUMS';
  */
 const KNOWN_CONSOLE_ERRORS = ["'frame-ancestors' is ignored when delivered via a <meta> element"];
 
+let session: DesktopSession | undefined;
 let work: string;
 let providers: GoProviders;
 let app: BrowserModeApp;
-let browser: Browser;
 let ui: AppPage;
 let keyId = '';
 let local: LocalRegistryUi;
@@ -73,22 +66,14 @@ let emptyCertDir: string;
 describe.skipIf(missing.length > 0)(`the desktop's golden path in Chromium${skipped}`, () => {
   // 13 go builds from a cold build cache take minutes on two loaded cores.
   beforeAll(async () => {
-    work = await mkdtemp(join(tmpdir(), 'signet-desktop-flow-'));
+    [providers, session] = await Promise.all([goProviders(), openDesktopSession('signet-desktop-flow-')]);
+    ({ work, app, ui } = session);
     emptyCertDir = join(work, 'empty-cert-dir');
     await mkdir(emptyCertDir);
-    [providers, app, browser] = await Promise.all([
-      goProviders(),
-      startBrowserMode({ dataDir: join(work, 'data') }),
-      launchChromium(),
-    ]);
-    ui = await openApp(browser, app);
   }, 600_000);
 
   afterAll(async () => {
-    await ui?.close();
-    await browser?.close();
-    await app?.stop();
-    await rm(work, { recursive: true, force: true });
+    await session?.close();
   });
 
   it('generates an RSA 4096 key (the default) in the Generate key dialog; the Keys table shows it Compatible', async () => {
@@ -149,19 +134,8 @@ describe.skipIf(missing.length > 0)(`the desktop's golden path in Chromium${skip
       registry: 'Local',
       inputFolder: providers.folder,
     });
-    await button(ui.page, 'Package').click();
-    const problems = problemsRegion(ui.page);
-    // Before Package, every file is missing; after it, only the signature.
-    await until(
-      'Problems to list FILE_MISSING for the .sig only',
-      async () =>
-        (await problems.getByText('FILE_MISSING', { exact: true }).count()) === 1 &&
-        (await problems.getByText(`${SUMS}.sig`, { exact: true }).count()) === 1
-          ? true
-          : undefined,
-      120_000,
-    );
-    expect(await problems.innerText()).not.toContain('No problems');
+    await packageInUi(ui.page, SUMS);
+    expect(await problemsRegion(ui.page).innerText()).not.toContain('No problems');
     expect(await button(ui.page, 'Publish').isDisabled()).toBe(true);
 
     const [release] = (await app.call('releasesList', {})).filter((r) => r.version === '1.0.0');

@@ -4,7 +4,13 @@
 // `Passphrase` and `Confirm passphrase` are found by their label, which is the same accessible name. Dialogs
 // whose submit button §5.4 does not name are submitted with Enter, as a keyboard user does. No test runner here
 // (the screenshot script uses it too): waits are the locators' own, failures are thrown Errors.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import type { Locator, Page } from 'playwright-core';
+
+import { launchChromium, openApp, startBrowserMode, type AppPage, type BrowserModeApp } from './browser';
 
 export type Area = 'Keys' | 'Releases' | 'Registries' | 'Local registry';
 
@@ -25,6 +31,50 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** A browser-mode app on a fresh temp folder with a Chromium page open on it: what each desktop suite runs. */
+export interface DesktopSession {
+  /** The temp folder; the app's data folder is `data` inside it. */
+  work: string;
+  app: BrowserModeApp;
+  ui: AppPage;
+  /** Closes the page, Chromium and the app, and removes `work`. */
+  close(): Promise<void>;
+}
+
+export interface DesktopSessionOptions {
+  /** Makes state through the app's API before the page opens, so that its first load shows it. */
+  beforeOpen?: (app: BrowserModeApp, work: string) => Promise<void>;
+}
+
+/**
+ * Starts browser mode (on `<tmp>/<prefix>…/data`) and Chromium side by side, then opens the app's page. When a
+ * step fails, what had started is closed before the error is thrown: a suite's afterAll has no session to close.
+ */
+export async function openDesktopSession(prefix: string, options: DesktopSessionOptions = {}): Promise<DesktopSession> {
+  const work = await mkdtemp(join(tmpdir(), prefix));
+  const [app, browser] = await Promise.allSettled([
+    startBrowserMode({ dataDir: join(work, 'data') }),
+    launchChromium(),
+  ]);
+  let ui: AppPage | undefined;
+  const close = async () => {
+    await ui?.close();
+    if (browser.status === 'fulfilled') await browser.value.close();
+    if (app.status === 'fulfilled') await app.value.stop();
+    await rm(work, { recursive: true, force: true });
+  };
+  try {
+    if (app.status === 'rejected') throw app.reason;
+    if (browser.status === 'rejected') throw browser.reason;
+    await options.beforeOpen?.(app.value, work);
+    ui = await openApp(browser.value, app.value);
+    return { work, app: app.value, ui, close };
+  } catch (error) {
+    await close();
+    throw error;
   }
 }
 
@@ -200,6 +250,22 @@ export async function newReleaseInUi(page: Page, input: NewReleaseInput): Promis
   await textbox(form, 'Input folder').press('Enter');
   await form.waitFor({ state: 'hidden', timeout: 60_000 });
   await button(page, 'Package').waitFor();
+}
+
+/** Package → waits until Problems lists one FILE_MISSING, for `sums`'s .sig: the release then only lacks Sign. */
+export async function packageInUi(page: Page, sums: string): Promise<void> {
+  await button(page, 'Package').click();
+  const problems = problemsRegion(page);
+  // Before Package, every file is missing; after it, only the signature.
+  await until(
+    'Problems to list FILE_MISSING for the .sig only',
+    async () =>
+      (await problems.getByText('FILE_MISSING', { exact: true }).count()) === 1 &&
+      (await problems.getByText(`${sums}.sig`, { exact: true }).count()) === 1
+        ? true
+        : undefined,
+    120_000,
+  );
 }
 
 /** Sign → the dialog that asks `Passphrase` → its `Sign` button. Returns the dialog (still open on an error). */
