@@ -6,10 +6,10 @@ import { mkdir } from 'node:fs/promises';
 import type { ChangeFeed } from './change-feed/change-feed';
 import { createInProcessChangeFeed } from './change-feed/change-feed';
 import { openPostgresChangeFeed } from './change-feed/pg-change-feed';
-import type { ServerConfig } from './config/server-config';
+import { ServerConfigError, type ServerConfig } from './config/server-config';
 import type { ReadinessCheck } from './http/health-routes';
 import { openLocalRegistryData, localRegistryPaths } from './local-registry';
-import type { BlobStore } from './storage/blob-store';
+import { BlobContainerMissingError, type BlobStore } from './storage/blob-store';
 import { openFsBlobStore } from './storage/fs-blob-store';
 import type { MetadataStore } from './storage/metadata-store';
 import { openPostgresMetadataStore } from './storage/pg-metadata-store';
@@ -35,17 +35,25 @@ export interface RegistryBackends {
 export interface OpenRegistryBackendsOptions {
   /** The data folder (the embedded stores; made 0700 when missing). */
   dataDir: string;
-  /** The change feed's connection losses and reconnects: logged, never thrown. */
+  /**
+   * The change feed's connection losses and reconnects, a bucket that does not answer at start, and failed clean-ups
+   * of uploads (an abort S3 refused): logged, never thrown.
+   */
   onError?: ((error: unknown) => void) | undefined;
 }
 
-/** A digest no blob has: `stat` of it answers only when the store is reachable. */
+/** A digest no blob has: `stat` of it answers only when the store is reachable (for stores without `ping`). */
 const PROBE_DIGEST = '0'.repeat(64);
 
 /**
  * Opens the stores `config` names. The embedded default is exactly what `openLocalRegistryData` opens. With
  * `--database` the metadata is in PostgreSQL (migrations applied on open) and the change feed listens on it; with
  * `--blobs` the files are in the bucket. What opened before a failure is closed again.
+ *
+ * The bucket is pinged once before anything else opens. A bucket that S3 says is missing or not ours
+ * (`BlobContainerMissingError`) is refused with `ServerConfigError` (exit 2): no replica should start on a misnamed
+ * bucket and then never become ready. A bucket that does not answer is only reported to `onError`: the replica starts
+ * and `/readyz` answers 503 until the bucket does, so a replica started during an S3 blip does not crash-loop.
  */
 export async function openRegistryBackends(
   config: ServerConfig,
@@ -56,8 +64,10 @@ export async function openRegistryBackends(
     for (const close of closers.reverse()) await close();
   };
   try {
+    const shared = config.blobs.kind === 's3' ? await openBlobs(config, options, closers) : undefined;
+    if (shared) await checkBlobsAtStart(shared, options);
     const { metadata, database, ping, blobs: embedded } = await openMetadata(config, options, closers);
-    const blobs = embedded ?? (await openBlobs(config, options, closers));
+    const blobs = shared ?? embedded ?? (await openBlobs(config, options, closers));
     const changeFeed =
       config.database.kind === 'postgres'
         ? await openPostgresChangeFeed({ connectionString: config.database.url, onError: options.onError })
@@ -69,7 +79,7 @@ export async function openRegistryBackends(
       blobs,
       changeFeed,
       shared: config.database.kind === 'postgres',
-      readinessChecks: { database: ping, blobs: () => blobs.stat(PROBE_DIGEST) },
+      readinessChecks: { database: ping, blobs: () => (blobs.ping ? blobs.ping() : blobs.stat(PROBE_DIGEST)) },
       describe: {
         database,
         blobs:
@@ -126,9 +136,25 @@ async function openBlobs(
       endpoint: config.blobs.endpoint,
       forcePathStyle: config.blobs.forcePathStyle,
       presignExpiresSeconds: config.presignExpirySeconds,
+      onCleanupError: options.onError, // else the store's default, a process warning
     });
     closers.push(() => store.close());
     return store;
   }
   return openFsBlobStore({ dataDir: options.dataDir });
+}
+
+/** Refuses a bucket S3 says is missing or not ours; a bucket that does not answer is reported and started on. */
+async function checkBlobsAtStart(blobs: BlobStore, options: OpenRegistryBackendsOptions): Promise<void> {
+  try {
+    await blobs.ping?.();
+  } catch (error) {
+    if (error instanceof BlobContainerMissingError) throw new ServerConfigError('--blobs', error.message);
+    options.onError?.(
+      new Error(
+        `The bucket did not answer at start; serving anyway, /readyz answers 503 until it does: ${(error as Error).message}`,
+        { cause: error },
+      ),
+    );
+  }
 }

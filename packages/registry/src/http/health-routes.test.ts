@@ -1,19 +1,24 @@
 // /healthz answers while the stores are down; /readyz is 503 with Retry-After when a store does not answer (or
 // answers too late), naming the check, never the error; and a store that is down makes API requests 503 with
-// Retry-After, not a 500 and not a hang.
+// Retry-After, not a 500 and not a hang. On S3, a bucket that is gone makes the replica unready (the end).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeleteBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { createRegistryApp } from '../app';
+import { parseServerConfig } from '../config/server-config';
+import { openRegistryBackends } from '../open-registry-backends';
 import type { BlobStore } from '../storage/blob-store';
 import { StoreUnavailableError } from '../storage/errors';
 import { openFsBlobStore } from '../storage/fs-blob-store';
 import type { MetadataStore } from '../storage/metadata-store';
 import { openMemoryMetadataStore } from '../storage/memory-metadata-store';
+import { startTestS3Server, type TestS3Server } from '../testing/s3-server';
 import { RETRY_AFTER_BY_CODE, STATUS_BY_CODE } from './errors';
+import { READINESS_RETRY_AFTER_SECONDS } from './health-routes';
 
 let dir: string;
 let metadata: MetadataStore;
@@ -112,5 +117,65 @@ describe('health and readiness', () => {
       .map(([code]) => code)
       .sort();
     expect(Object.keys(RETRY_AFTER_BY_CODE).sort()).toEqual(busyCodes);
+  });
+});
+
+// A replica on S3 as `signet serve --blobs s3://…` opens it (openRegistryBackends): the blob check is a HeadBucket,
+// so a bucket deleted (or misnamed) after start makes the replica unready. A HEAD of a key in a missing bucket is a
+// bodyless 404 just like a missing key, so the old `stat` probe called such a replica ready.
+describe('readiness of a replica on S3 (s3rver)', () => {
+  let s3: TestS3Server;
+  let dataDir: string;
+  beforeAll(async () => {
+    s3 = await startTestS3Server();
+    dataDir = await mkdtemp(join(tmpdir(), 'signet-health-s3-'));
+    // The standard chain, as a replica reads it; s3rver's fixed test keys, never real ones.
+    vi.stubEnv('AWS_ACCESS_KEY_ID', s3.credentials.accessKeyId);
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', s3.credentials.secretAccessKey);
+  });
+  afterAll(async () => {
+    vi.unstubAllEnvs();
+    await s3.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('is ready while the bucket exists, and 503 with Retry-After naming the blob store once it is gone', async () => {
+    const bucket = await s3.createBucket();
+    const config = parseServerConfig({
+      flags: {
+        blobs: `s3://${bucket}?endpoint=${encodeURIComponent(s3.endpoint)}&region=us-east-1&forcePathStyle=true`,
+      },
+      env: {},
+      requireSharedSecrets: false,
+    });
+    const backends = await openRegistryBackends(config, { dataDir });
+    try {
+      const registry = createRegistryApp({
+        metadata: backends.metadata,
+        blobs: backends.blobs,
+        adminToken: 'signet_health-admin',
+        readinessChecks: backends.readinessChecks,
+      });
+      const ready = await registry.request('/readyz');
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'ok', blobs: 'ok' } });
+
+      const admin = new S3Client({
+        endpoint: s3.endpoint,
+        region: 'us-east-1',
+        forcePathStyle: true,
+        credentials: s3.credentials,
+      });
+      await admin.send(new DeleteBucketCommand({ Bucket: bucket }));
+      admin.destroy();
+      const gone = await registry.request('/readyz');
+      expect(gone.status).toBe(503);
+      expect(gone.headers.get('retry-after')).toBe(String(READINESS_RETRY_AFTER_SECONDS));
+      expect(await gone.json()).toEqual({ status: 'unavailable', checks: { database: 'ok', blobs: 'unavailable' } });
+      // What the check threw (for the log) names the bucket.
+      await expect(backends.readinessChecks.blobs!()).rejects.toThrow(JSON.stringify(bucket));
+    } finally {
+      await backends.close();
+    }
   });
 });
