@@ -17,11 +17,13 @@ import type { AccessLogEntry } from './access-log';
 import { createRegistryApp } from './app';
 import { createTokenId, createTokenSecret, hashTokenSecret } from './http/auth';
 import { ensureLocalTls } from './local-tls';
-import { startServer, type RunningServer } from './node-server';
+import { createRegistryMetrics } from './metrics';
+import { startServer } from './node-server';
 import type { BlobStore } from './storage/blob-store';
 import { openFsBlobStore } from './storage/fs-blob-store';
 import type { MetadataStore } from './storage/metadata-store';
 import { openSqliteMetadataStore } from './storage/sqlite-metadata-store';
+import { startWorkerCluster } from './workers/cluster-primary';
 
 /** Where each part of a local registry lives under its data folder. */
 export interface LocalRegistryPaths {
@@ -129,6 +131,20 @@ export interface LocalRegistryOptions {
   onError?: ((error: unknown, request: Request) => void) | undefined;
   /** How long `close` waits for requests in flight before closing their sockets. Default 10 s. */
   shutdownGraceMs?: number | undefined;
+  /**
+   * Serves Prometheus `GET /metrics` (requests, latency, uploads, publishes, the process). Default off; always on
+   * with `workers` (each worker's figures, summed by the primary).
+   */
+  metrics?: boolean | undefined;
+  /**
+   * Processes serving the port (`signet serve --workers N`). Default 1: this process serves. With more, this process
+   * keeps the stores and forks that many workers (node:cluster, re-running this process's entry, which must call
+   * `runLocalRegistryWorker` when `isClusterWorker()`); their metadata calls run here. `accessLog` and `onError`
+   * are then the workers' own (given to `runLocalRegistryWorker`).
+   */
+  workers?: number | undefined;
+  /** One line per worker event worth an operator's eye (a worker died and is restarted). */
+  log?: ((line: string) => void) | undefined;
 }
 
 /** Why a local registry could not listen: a mistake of the caller's, with the port or address to change. */
@@ -197,26 +213,33 @@ export async function openLocalRegistry(options: LocalRegistryOptions): Promise<
     const tlsOption = options.tls ?? 'local';
     const local = tlsOption === 'local' ? await ensureLocalTls(paths.tlsDir) : undefined;
     const tls = tlsOption === 'none' ? undefined : (local ?? (tlsOption as { cert: string; key: string }));
-    const app = createRegistryApp({
-      metadata,
-      blobs,
-      adminToken: options.adminToken,
-      maxFileBytes: options.maxFileBytes,
-      draftQuotaBytes: options.draftQuotaBytes,
-      urlSigningSecret: await urlSigningSecret(paths.urlSigningKey),
-      onError: options.onError,
-    });
-    const server = await listenOrExplain(host, port, () =>
-      startServer({
-        fetch: app.fetch,
-        fastServe: app.fastServe,
-        accessLog: options.accessLog,
-        host,
-        port,
-        tls: tls && { cert: tls.cert, key: tls.key },
-        ...(options.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: options.shutdownGraceMs }),
-      }),
-    );
+    const signingSecret = await urlSigningSecret(paths.urlSigningKey);
+    const shutdownGraceMs = options.shutdownGraceMs ?? 10_000;
+    const workers = options.workers ?? 1;
+    const server =
+      workers > 1
+        ? await listenOrExplain(host, port, () =>
+            startWorkerCluster({
+              workers,
+              host,
+              port,
+              metadata,
+              setup: {
+                host,
+                tls: tls ? { cert: tls.cert, key: tls.key } : null,
+                shutdownTimeoutMs: shutdownGraceMs,
+                embedded: {
+                  dataDir: options.dataDir,
+                  urlSigningKey: Buffer.from(signingSecret).toString('base64'),
+                  adminToken: options.adminToken,
+                  maxFileBytes: options.maxFileBytes,
+                  draftQuotaBytes: options.draftQuotaBytes,
+                },
+              },
+              log: options.log ?? (() => {}),
+            }),
+          )
+        : await startOneProcess({ ...options, host, port }, metadata, blobs, signingSecret, tls);
     let adminToken: string | null;
     try {
       adminToken = options.adminToken === undefined ? await ensureAdminToken(metadata) : null;
@@ -251,12 +274,42 @@ export async function openLocalRegistry(options: LocalRegistryOptions): Promise<
   }
 }
 
+/** This process serves: the app on one Node server. */
+function startOneProcess(
+  options: LocalRegistryOptions & { host: string; port: number },
+  metadata: MetadataStore,
+  blobs: BlobStore,
+  signingSecret: Uint8Array,
+  tls: { cert: string; key: string } | undefined,
+) {
+  const metrics = options.metrics === true ? createRegistryMetrics({ processMetrics: true }) : undefined;
+  const app = createRegistryApp({
+    metadata,
+    blobs,
+    adminToken: options.adminToken,
+    maxFileBytes: options.maxFileBytes,
+    draftQuotaBytes: options.draftQuotaBytes,
+    urlSigningSecret: signingSecret,
+    onError: options.onError,
+    metrics,
+  });
+  const { host, port } = options;
+  return listenOrExplain(host, port, () =>
+    startServer({
+      fetch: app.fetch,
+      fastServe: app.fastServe,
+      accessLog: options.accessLog,
+      ...(metrics ? { metrics, routeOf: app.routeOf } : {}),
+      host,
+      port,
+      tls: tls && { cert: tls.cert, key: tls.key },
+      ...(options.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: options.shutdownGraceMs }),
+    }),
+  );
+}
+
 /** Starts a server, turning a busy, privileged or foreign address into a `LocalRegistryListenError`. */
-export async function listenOrExplain(
-  host: string,
-  port: number,
-  start: () => Promise<RunningServer>,
-): Promise<RunningServer> {
+export async function listenOrExplain<T>(host: string, port: number, start: () => Promise<T>): Promise<T> {
   try {
     return await start();
   } catch (error) {
@@ -269,7 +322,7 @@ export async function listenOrExplain(
 }
 
 /** Makes the admin token on first start (no active admin token stored yet); afterwards the stored one works. */
-async function ensureAdminToken(metadata: MetadataStore): Promise<string | null> {
+export async function ensureAdminToken(metadata: MetadataStore): Promise<string | null> {
   const tokens = await metadata.listTokens();
   if (tokens.some((t) => t.role === 'admin' && t.revokedAt === undefined)) return null;
   const secret = createTokenSecret();
@@ -314,7 +367,8 @@ async function listPublishedProviders(
   };
 }
 
-function formatSourceHost(host: string, port: number): string {
+/** The provider source host clients use for a server on `host`:`port` (`localhost:8443`; no port for 443). */
+export function formatSourceHost(host: string, port: number): string {
   // The local certificate names localhost; 127.0.0.1 and the wildcard addresses are reached as localhost.
   const name = ['127.0.0.1', '0.0.0.0', '::', '::1', 'localhost'].includes(host)
     ? 'localhost'
@@ -323,3 +377,7 @@ function formatSourceHost(host: string, port: number): string {
       : host;
   return port === 443 ? name : `${name}:${port}`;
 }
+
+// `signet serve --workers N`: what a worker process runs (the primary is `openLocalRegistry({ workers })`).
+export { isClusterWorker } from './workers/cluster-worker';
+export { runLocalRegistryWorker, type LocalRegistryWorkerOptions } from './workers/local-registry-worker';

@@ -1,14 +1,18 @@
 // `signet serve` on any backends (open-registry-backends.ts): the app with the change feed, metrics and readiness
 // checks, served by node-server.ts. The embedded default without scale-out settings still starts through
-// openLocalRegistry (local-registry.ts), unchanged; this composes the same parts for shared stores.
+// openLocalRegistry (local-registry.ts), unchanged; this composes the same parts for shared stores. With
+// `config.workers` > 1 this process only forks the workers (workers/cluster-primary.ts), and each worker runs
+// `runRegistryServerWorker`: its own connections to PostgreSQL and the bucket, the feed on LISTEN/NOTIFY.
 import type { AccessLogEntry } from './access-log';
 import { createRegistryApp } from './app';
 import type { ServerConfig } from './config/server-config';
-import { listenOrExplain, localRegistryPaths, type LocalRegistryTls } from './local-registry';
+import { formatSourceHost, listenOrExplain, localRegistryPaths, type LocalRegistryTls } from './local-registry';
 import { ensureLocalTls } from './local-tls';
-import { createRegistryMetrics } from './metrics';
-import { startServer } from './node-server';
+import { createRegistryMetrics, type RegistryMetrics } from './metrics';
+import { startServer, type StartServerOptions } from './node-server';
 import { openRegistryBackends, type RegistryBackends } from './open-registry-backends';
+import { startWorkerCluster } from './workers/cluster-primary';
+import { createWorkerMetrics, runClusterWorker, withWorkerHealth } from './workers/cluster-worker';
 
 export interface RegistryServerOptions {
   config: ServerConfig;
@@ -22,6 +26,12 @@ export interface RegistryServerOptions {
   accessLog?: ((entry: AccessLogEntry) => void) | undefined;
   /** Unexpected (5xx) errors and the change feed's connection losses. */
   onError?: ((error: unknown, request?: Request) => void) | undefined;
+  /** With `config.workers` > 1: one line per worker event worth an operator's eye (a worker is restarted). */
+  log?: ((line: string) => void) | undefined;
+  /** The metrics to serve and feed; made here (with the process's own) when absent. */
+  metrics?: RegistryMetrics | undefined;
+  /** Answers tried before the app's own (a worker's `/healthz`). */
+  fastServe?: StartServerOptions['fastServe'];
 }
 
 /** A running registry on the configured backends. */
@@ -32,14 +42,21 @@ export interface RegistryServer {
   port: number;
   /** The local CA's certificate for `SSL_CERT_FILE`; null with a given certificate or plain HTTP. */
   caFile: string | null;
-  backends: RegistryBackends;
+  /** Where each store is, for the banner and logs (no password, no key). */
+  describe: { database: string; blobs: string };
+  /** The stores this process opened; absent in the primary of workers (each worker opens its own). */
+  backends?: RegistryBackends | undefined;
   /** Stops accepting, finishes requests in flight (up to the shutdown timeout), then closes the stores. */
   close(): Promise<void>;
 }
 
-/** Opens the backends, starts the app on them and listens; a failure closes what was opened. */
+/**
+ * Opens the backends, starts the app on them and listens; a failure closes what was opened. With
+ * `config.workers` > 1, forks that many workers instead (see the file's comment).
+ */
 export async function startRegistryServer(options: RegistryServerOptions): Promise<RegistryServer> {
   const { config } = options;
+  if (config.workers > 1) return startRegistryCluster(options);
   const backends = await openRegistryBackends(config, {
     dataDir: options.dataDir,
     onError: (error) => options.onError?.(error),
@@ -48,7 +65,7 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
     const local =
       options.tls === 'local' ? await ensureLocalTls(localRegistryPaths(options.dataDir).tlsDir) : undefined;
     const tls = options.tls === 'none' ? undefined : (local ?? (options.tls as { cert: string; key: string }));
-    const metrics = createRegistryMetrics({ processMetrics: true });
+    const metrics = options.metrics ?? createRegistryMetrics({ processMetrics: true });
     const app = createRegistryApp({
       metadata: backends.metadata,
       blobs: backends.blobs,
@@ -67,6 +84,7 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
     const server = await listenOrExplain(options.host, options.port, () =>
       startServer({
         fetch: app.fetch,
+        fastServe: options.fastServe,
         fastRead: app.fastRead,
         routeOf: app.routeOf,
         metrics,
@@ -77,13 +95,14 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
         shutdownGraceMs: config.shutdownTimeoutMs,
       }),
     );
-    const shown = formatHost(options.host, server.port);
+    const shown = formatSourceHost(options.host, server.port);
     let closing: Promise<void> | undefined;
     return {
       url: `${tls ? 'https' : 'http'}://${shown}`,
       host: shown,
       port: server.port,
       caFile: local ? local.caPath : null,
+      describe: backends.describe,
       backends,
       close: () =>
         (closing ??= (async () => {
@@ -100,12 +119,51 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
   }
 }
 
-function formatHost(host: string, port: number): string {
-  // The local certificate names localhost; 127.0.0.1 and the wildcard addresses are reached as localhost.
-  const name = ['127.0.0.1', '0.0.0.0', '::', '::1', 'localhost'].includes(host)
-    ? 'localhost'
-    : host.includes(':')
-      ? `[${host}]`
-      : host;
-  return port === 443 ? name : `${name}:${port}`;
+/** The primary of scale-out workers: the local CA (made once, here), then the workers, which open the stores. */
+async function startRegistryCluster(options: RegistryServerOptions): Promise<RegistryServer> {
+  const local = options.tls === 'local' ? await ensureLocalTls(localRegistryPaths(options.dataDir).tlsDir) : undefined;
+  const tls = options.tls === 'none' ? undefined : (local ?? (options.tls as { cert: string; key: string }));
+  const workers = await listenOrExplain(options.host, options.port, () =>
+    startWorkerCluster({
+      workers: options.config.workers,
+      host: options.host,
+      port: options.port,
+      setup: {
+        host: options.host,
+        tls: tls ? { cert: tls.cert, key: tls.key } : null,
+        shutdownTimeoutMs: options.config.shutdownTimeoutMs,
+      },
+      log: options.log ?? (() => {}),
+    }),
+  );
+  const shown = formatSourceHost(options.host, workers.port);
+  return {
+    url: `${tls ? 'https' : 'http'}://${shown}`,
+    host: shown,
+    port: workers.port,
+    caFile: local ? local.caPath : null,
+    // Every worker reports where its stores are; they all open the same ones.
+    describe: workers.describe ?? { database: 'unknown', blobs: 'unknown' },
+    close: () => workers.close(),
+  };
+}
+
+/**
+ * Runs this process as a scale-out worker of `startRegistryServer`'s primary until the primary stops it, with the
+ * port and TLS the primary chose; resolves with the process's exit code. `options` are read from the same flags
+ * and environment as the primary's (the worker re-runs the same command).
+ */
+export function runRegistryServerWorker(options: RegistryServerOptions): Promise<number> {
+  return runClusterWorker(async (setup, channel) => {
+    const server = await startRegistryServer({
+      ...options,
+      config: { ...options.config, workers: 1 },
+      host: setup.host,
+      port: setup.port,
+      tls: setup.tls ?? 'none',
+      metrics: createWorkerMetrics(channel),
+      fastServe: withWorkerHealth(undefined),
+    });
+    return { describe: server.describe, close: () => server.close() };
+  });
 }

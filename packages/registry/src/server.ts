@@ -25,7 +25,12 @@ export {
   type OpenRegistryBackendsOptions,
   type RegistryBackends,
 } from './open-registry-backends';
-export { startRegistryServer, type RegistryServer, type RegistryServerOptions } from './registry-server';
+export {
+  runRegistryServerWorker,
+  startRegistryServer,
+  type RegistryServer,
+  type RegistryServerOptions,
+} from './registry-server';
 
 // Change feed and metrics
 export {

@@ -9,8 +9,10 @@ import {
   type AccessLogEntry,
 } from '@signet/registry';
 import {
+  isClusterWorker,
   LocalRegistryListenError,
   openLocalRegistry,
+  runLocalRegistryWorker,
   type LocalRegistry,
   type LocalRegistryOptions,
 } from '@signet/registry/local';
@@ -18,6 +20,7 @@ import {
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
   formatServerSettings,
   parseServerConfig,
+  runRegistryServerWorker,
   ServerConfigError,
   startRegistryServer,
   type RegistryServer,
@@ -35,7 +38,7 @@ export const serve: Command = {
   usage: `Usage: signet serve [--data DIR] [--port 8443] [--host 127.0.0.1]
                     [--tls-cert FILE --tls-key FILE | --no-tls] [--max-file-size BYTES] [--draft-quota BYTES]
                     [--database postgres://…] [--blobs s3://BUCKET?…] [--presign-expiry 5m]
-                    [--shutdown-timeout 10s] [--json] [--quiet]
+                    [--shutdown-timeout 10s] [--workers N|auto] [--json] [--quiet]
 
 Serves the Provider Registry and Network Mirror protocols and the management API (/api/v1) over HTTPS.
 Everything lives under --data (default ./.signet): the SQLite database, the files, and a local CA
@@ -54,8 +57,13 @@ bytes all drafts of one namespace hold together (default 10GiB; an upload past i
 Scale-out: --database (PostgreSQL) and --blobs (S3-compatible storage) let any number of replicas serve one
 registry behind a load balancer; they share SIGNET_ADMIN_TOKEN and SIGNET_URL_SIGNING_KEY, hear each other's
 changes through PostgreSQL LISTEN/NOTIFY, and answer file downloads with a 302 to a presigned object URL. Every
-start serves GET /healthz (the process) and GET /readyz (the stores answer: 200, else 503 with Retry-After); with
---database or --blobs also GET /metrics (Prometheus). A store that is down makes requests 503 with Retry-After.
+start serves GET /healthz (the process), GET /readyz (the stores answer: 200, else 503 with Retry-After) and
+GET /metrics (Prometheus). A store that is down makes requests 503 with Retry-After.
+
+Every core: --workers N (or auto) starts N processes on the one port. On the embedded default the first keeps the
+SQLite file and the workers' calls run through it; a change one worker makes reaches every worker's caches at once.
+/metrics sums every worker, /healthz names the worker that answered, a worker that dies is restarted, and Ctrl-C
+(SIGINT/SIGTERM to the first process) stops them all cleanly.
 
 Settings (a flag wins over its variable):
 ${formatServerSettings()}`,
@@ -73,6 +81,7 @@ ${formatServerSettings()}`,
     blobs: { type: 'string' },
     'presign-expiry': { type: 'string' },
     'shutdown-timeout': { type: 'string' },
+    workers: { type: 'string' },
     quiet: { type: 'boolean' },
   },
   async run(args, context) {
@@ -110,11 +119,36 @@ ${formatServerSettings()}`,
       args.values.quiet === true
         ? undefined
         : (entry: AccessLogEntry) => context.stdout.write(formatAccessLogLine(entry));
+    const onError = (error: unknown, request?: Request) =>
+      context.stderr.write(
+        request
+          ? `signet serve: ${request.method} ${new URL(request.url).pathname} failed: ${String((error as Error).stack ?? error)}\n`
+          : `signet serve: ${String((error as Error).message ?? error)}\n`,
+      );
+    if (isClusterWorker()) {
+      // A worker of `--workers N`: the same command re-run by the primary, which prints the banner and owns the
+      // embedded stores; a worker stops when the primary says so (Ctrl-C reaches the primary, which tells them).
+      const exitCode = config.scaleOut
+        ? await runRegistryServerWorker({
+            config,
+            dataDir,
+            host,
+            port,
+            tls,
+            maxFileBytes,
+            draftQuotaBytes,
+            accessLog,
+            onError,
+          })
+        : await runLocalRegistryWorker({ accessLog, onError });
+      return { json: undefined, text: '', exitCode };
+    }
+    const log = (line: string) => context.stderr.write(`${line}\n`);
     if (config.scaleOut) {
       return serveScaledOut(
         context,
         config,
-        { dataDir, host, port, tls, maxFileBytes, draftQuotaBytes, accessLog },
+        { dataDir, host, port, tls, maxFileBytes, draftQuotaBytes, accessLog, log },
         args.values.json === true,
       );
     }
@@ -127,10 +161,10 @@ ${formatServerSettings()}`,
       maxFileBytes,
       draftQuotaBytes,
       accessLog,
-      onError: (error, request) =>
-        context.stderr.write(
-          `signet serve: ${request.method} ${new URL(request.url).pathname} failed: ${String((error as Error).stack ?? error)}\n`,
-        ),
+      onError: (error, request) => onError(error, request),
+      metrics: true,
+      workers: config.workers,
+      log,
       ...(config.shutdownTimeoutMs === DEFAULT_SHUTDOWN_TIMEOUT_MS
         ? {}
         : { shutdownGraceMs: config.shutdownTimeoutMs }),
@@ -143,7 +177,7 @@ ${formatServerSettings()}`,
       const { url } = registry;
       if (args.values.json === true) {
         context.stdout.write(
-          `${JSON.stringify({ url, port: registry.port, dataDir, caFile, ...(generatedAdmin ? { adminToken: generatedAdmin } : {}) })}\n`,
+          `${JSON.stringify({ url, port: registry.port, dataDir, caFile, ...(generatedAdmin ? { adminToken: generatedAdmin } : {}), ...workersField(config) })}\n`,
         );
       } else {
         const { providers, privateNamespaces } = await registry.listPublishedProviders();
@@ -177,6 +211,7 @@ function readServerConfig(args: ParsedArgs, context: CliContext): ServerConfig {
         blobs: optionalString(args, 'blobs'),
         'presign-expiry': optionalString(args, 'presign-expiry'),
         'shutdown-timeout': optionalString(args, 'shutdown-timeout'),
+        workers: optionalString(args, 'workers'),
       },
       env: context.env,
     });
@@ -194,9 +229,15 @@ interface ScaledOutOptions {
   maxFileBytes: number;
   draftQuotaBytes: number;
   accessLog: ((entry: AccessLogEntry) => void) | undefined;
+  log: (line: string) => void;
 }
 
-/** `signet serve --database … / --blobs …`: one replica on shared stores, until SIGTERM/SIGINT. */
+/** `workers: N` in the --json line when more than one process serves. */
+function workersField(config: ServerConfig): { workers?: number } {
+  return config.workers > 1 ? { workers: config.workers } : {};
+}
+
+/** `signet serve --database … / --blobs …`: one replica on shared stores (or N workers of one), until SIGTERM/SIGINT. */
 async function serveScaledOut(
   context: CliContext,
   config: ServerConfig,
@@ -217,13 +258,16 @@ async function serveScaledOut(
   try {
     const { url, port } = registry;
     const caFile = registry.caFile ?? undefined;
-    const { database, blobs } = registry.backends.describe;
+    const { database, blobs } = registry.describe;
     if (json) {
-      context.stdout.write(`${JSON.stringify({ url, port, dataDir: options.dataDir, caFile, database, blobs })}\n`);
+      context.stdout.write(
+        `${JSON.stringify({ url, port, dataDir: options.dataDir, caFile, database, blobs, ...workersField(config) })}\n`,
+      );
     } else {
+      const workers = config.workers > 1 ? `, ${config.workers} workers` : '';
       context.stdout.write(
         [
-          `Signet registry on ${url} (a replica: metadata in ${database}, files in ${blobs})`,
+          `Signet registry on ${url} (a replica${workers}: metadata in ${database}, files in ${blobs})`,
           ...(caFile ? [`  export SSL_CERT_FILE=${caFile}`] : []),
           `  Health: ${url}/healthz  Ready: ${url}/readyz  Metrics: ${url}/metrics`,
           'Stop with Ctrl-C (requests in flight finish first).',
