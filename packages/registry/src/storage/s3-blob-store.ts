@@ -68,6 +68,9 @@ export interface S3BlobStoreOptions {
 
 /** An S3 blob store; `close` releases its connections. */
 export interface S3BlobStore extends BlobStore {
+  /** HeadBucket: throws `BlobContainerMissingError` for a missing (404), forbidden (403) or elsewhere (301) bucket. */
+  ping(): Promise<void>;
+  head(sha256: string): Promise<ListedBlob | undefined>;
   close(): void;
 }
 
