@@ -352,7 +352,7 @@ class BucketOps {
           { cause: error },
         );
       }
-      throw this.unavailable('reach the bucket', error);
+      throw this.unavailable('run HeadBucket', error);
     }
   }
 
