@@ -32,6 +32,8 @@ export interface MessageChannelLike {
 const DEFAULT_TIMEOUT_MS = 30_000;
 /** The tag of this module's messages: the channel also carries the change feed and the cluster's own traffic. */
 const TAG = 'store';
+const MISMATCH =
+  'Expected a metadata store message of this Signet version from the other process, found one of another shape; run the same Signet version in every process of the registry.';
 
 type ForwardedMethod = Exclude<keyof MetadataStore, 'close'>;
 /** Every method a handle forwards: all of MetadataStore but `close`, which only detaches the handle. */
@@ -91,7 +93,8 @@ const ERROR_CLASSES: Record<string, new (...args: never[]) => SignetError> = {
 // (cluster's 'json' serialization) drops it from objects and turns it into null in arrays, and a record such as
 // `{ file, replaced: undefined }` must arrive exactly as the store returned it.
 const pathSchema = z.array(z.union([z.string(), z.number().int().nonnegative()]));
-const wireValueSchema = z.object({ data: z.unknown(), undefinedAt: z.array(pathSchema) });
+// `data` is optional: JSON drops it when the whole value is undefined (a `get*` that found nothing).
+const wireValueSchema = z.object({ data: z.unknown().optional(), undefinedAt: z.array(pathSchema) });
 type WireValue = z.output<typeof wireValueSchema>;
 
 const callSchema = z.object({ signet: z.literal(TAG), id: z.string(), method: z.string(), args: wireValueSchema });
@@ -118,9 +121,12 @@ export function serveMetadataStore(store: MetadataStore, channel: MessageChannel
     }
   };
   return channel.onMessage((message) => {
-    if (!isTagged(message) || !('method' in message)) return; // not a call: an answer, or another module's
+    if (!isTagged(message) || !('method' in message) || typeof message.id !== 'string') return; // not a call
     const call = callSchema.safeParse(message);
-    if (!call.success) return;
+    if (!call.success) {
+      void answer(message.id, () => Promise.reject(new Error(MISMATCH)));
+      return;
+    }
     const { id, method, args } = call.data;
     void answer(id, async () => {
       if (!FORWARDED.has(method)) {
@@ -162,14 +168,15 @@ export function connectMetadataStore(channel: MessageChannelLike, options: { tim
   let closed = false;
 
   const unsubscribe = channel.onMessage((message) => {
-    if (!isTagged(message) || !('ok' in message)) return; // not an answer: a call, or another module's
-    const parsed = answerSchema.safeParse(message);
-    const call = parsed.success ? pending.get(parsed.data.id) : undefined;
-    if (!parsed.success || !call) return; // another handle's, or one that timed out
-    pending.delete(parsed.data.id);
+    if (!isTagged(message) || !('ok' in message) || typeof message.id !== 'string') return; // not an answer
+    const call = pending.get(message.id);
+    if (!call) return; // another handle's, or one that timed out
+    pending.delete(message.id);
     clearTimeout(call.timer);
+    const parsed = answerSchema.safeParse(message);
     try {
-      if (parsed.data.ok) call.resolve(decodeValue(parsed.data.value));
+      if (!parsed.success) call.reject(new Error(MISMATCH));
+      else if (parsed.data.ok) call.resolve(decodeValue(parsed.data.value));
       else call.reject(decodeError(parsed.data.error));
     } catch (error) {
       call.reject(error);
