@@ -336,7 +336,7 @@ describe('connectMetadataStore', () => {
     stopListening();
     // The owner answered the two real calls and none of the junk; the junk sent to the handles was dropped.
     const isAnswerFromOwner = (m: unknown) =>
-      (m as { ok?: unknown }).ok !== undefined && (m as { id?: unknown }).id !== 'x';
+      typeof m === 'object' && m !== null && 'ok' in m && (m as { id?: unknown }).id !== 'x';
     expect(answers.filter(isAnswerFromOwner)).toHaveLength(2);
     await first.close();
     await second.close();
