@@ -58,6 +58,26 @@ describe('signet serve scale-out settings', () => {
     expect(run.stderr).toContain('Expected --shutdown-timeout to be a duration such as 30s, 5m or 1h, found "ten"');
   });
 
+  it('refuses a bad --workers or SIGNET_WORKERS naming it, before anything opens', async () => {
+    for (const bad of ['0', 'many', '2.5', '65']) {
+      const run = await serve(['--workers', bad]);
+      expect(run.code, bad).toBe(EXIT.usage);
+      expect(run.stderr).toContain(
+        `Expected --workers to be a whole number from 1 to 64 or auto, found ${JSON.stringify(bad)}`,
+      );
+    }
+    const fromEnv = await serve([], { SIGNET_WORKERS: '-3' });
+    expect(fromEnv.code).toBe(EXIT.usage);
+    expect(fromEnv.stderr).toContain('Expected SIGNET_WORKERS to be a whole number');
+    const sqlite = await serve(['--workers', '2', '--blobs', 's3://bucket'], {
+      SIGNET_URL_SIGNING_KEY: KEY,
+      SIGNET_ADMIN_TOKEN: 'admin-token-for-flags',
+    });
+    expect(sqlite.code).toBe(EXIT.usage);
+    expect(sqlite.stderr).toContain('Expected --workers with --blobs to come with --database postgres://… as well');
+    expect(await readdir(dir)).not.toContain('data');
+  });
+
   it('lists every setting in --help', async () => {
     const run = await runCli(['serve', '--help'], { cwd: dir });
     expect(run.code).toBe(EXIT.ok);
@@ -66,5 +86,7 @@ describe('signet serve scale-out settings', () => {
       if ('env' in setting) expect(run.stdout).toContain(setting.env);
     }
     expect(run.stdout).toContain('/readyz');
+    expect(run.stdout).toContain('--workers N|auto, SIGNET_WORKERS');
+    expect(run.stdout).not.toContain('with --database or --blobs also GET /metrics');
   });
 });
