@@ -32,7 +32,7 @@ const ADMIN_TOKEN = 'signet_e2e-full-disk-admin';
 const VERSIONS = '/api/v1/providers/acme/hello/versions';
 /** What every 507 of this suite says (storage/errors.ts StoreFullError), and never a path or a stack. */
 const FULL_MESSAGE =
-  /^Expected the registry to store .+, found its disk full \(no space left on the volume of its data folder\); nothing was stored\. The registry's operator must free space or grow that volume/;
+  /^Expected the registry to store .+, found its disk full \(no space left on the volume of its data folder\); nothing was stored\. The registry's operator must free space on that volume or grow it/;
 
 /** Why a tmpfs cannot be mounted here, or undefined when it can (tried once, on a throwaway folder). */
 function tmpfsUnavailableReason(): string | undefined {
@@ -314,7 +314,7 @@ describe.skipIf(UNAVAILABLE !== undefined)(
       expect(run.stderr).toMatch(
         /signet: PUT \/api\/v1\/providers\/acme\/hello\/versions\/1\.2\.0\/files\/terraform-provider-hello_1\.2\.0_linux_amd64\.zip: 507 Insufficient Storage: Expected the registry to store the uploaded file, found its disk full/,
       );
-      expect(run.stderr).toContain('free space or grow that volume');
+      expect(run.stderr).toContain('free space on that volume or grow it');
       expect(run.stderr).not.toMatch(/\n\s+at /);
       const zip = (await draftFiles('1.2.0'))?.find((f) => f.name.endsWith('.zip'));
       expect(zip).toBeUndefined();

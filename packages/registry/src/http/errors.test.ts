@@ -19,7 +19,7 @@ import { errorBody, STATUS_BY_CODE, statusOfCode, toHttpError } from './errors';
 // /dev/full is Linux's; elsewhere these cases are skipped (titled so), the SQLite one still runs.
 const HAS_DEV_FULL = existsSync('/dev/full');
 const NEEDS_DEV_FULL = HAS_DEV_FULL ? '' : ' (skipped: this system has no /dev/full to write to)';
-const FULL_MESSAGE = /^Expected the registry to store .+, found its disk full .+ free space or grow that volume/;
+const FULL_MESSAGE = /^Expected the registry to store .+, found its disk full .+ free space on that volume or grow it/;
 
 /** What a write to /dev/full throws: Node's own ENOSPC error (code, errno, syscall, the path in its message). */
 async function realEnospc(): Promise<NodeJS.ErrnoException> {

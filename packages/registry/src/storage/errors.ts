@@ -130,7 +130,7 @@ export class StoreFullError extends SignetError {
   constructor(part: StoreFullPart, options?: { cause?: unknown }) {
     super(
       'STORAGE_FULL',
-      `Expected the registry to store ${STORE_FULL_WHAT[part]}, found its disk full (no space left on the volume of its data folder); nothing was stored. The registry's operator must free space or grow that volume (signet gc removes unused files); then send the request again.`,
+      `Expected the registry to store ${STORE_FULL_WHAT[part]}, found its disk full (no space left on the volume of its data folder); nothing was stored. The registry's operator must free space on that volume or grow it; then send the request again.`,
       options,
     );
     this.part = part;

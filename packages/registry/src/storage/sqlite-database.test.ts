@@ -47,7 +47,7 @@ describe('the embedded database on a full disk', () => {
     }
     expect(thrown).toBeInstanceOf(StoreFullError);
     expect(thrown).toMatchObject({ code: 'STORAGE_FULL', part: 'database' });
-    expect((thrown as StoreFullError).message).toMatch(/disk full.*free space or grow that volume/);
+    expect((thrown as StoreFullError).message).toMatch(/disk full.*free space on that volume or grow it/);
     expect(String((thrown as { cause?: { message?: string } }).cause?.message)).toBe('database or disk is full');
     // Neither insert is there, the connection is outside any transaction, and it reads as before.
     expect(names()).toEqual(['first']);
