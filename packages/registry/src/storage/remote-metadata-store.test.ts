@@ -321,7 +321,7 @@ describe('connectMetadataStore', () => {
       { signet: 'store', method: 'listNamespaces' },
       { signet: 'store', id: 'x', ok: true },
       { signet: 'store', id: 'x', ok: true, value: { data: ['forged'], undefinedAt: [] } },
-      { signet: 'cluster', id: 'x', method: 'listNamespaces', args: { data: [], undefinedAt: [] } },
+      { signet: 'cluster', id: 'cluster-call', method: 'listNamespaces', args: { data: [], undefinedAt: [] } },
     ];
     const answers: unknown[] = [];
     const stopListening = handleEnd.onMessage((m) => answers.push(m));
