@@ -43,9 +43,10 @@ function tmpfsUnavailableReason(): string | undefined {
     unmount(probe);
     return undefined;
   } catch (error) {
-    const said = (error as { stderr?: Buffer }).stderr?.toString().trim() || (error as Error).message;
+    const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
+    const said = (stderr || (error as Error).message).split('\n')[0];
     const who = process.getuid?.() === 0 ? 'as root' : `as uid ${process.getuid?.()}, not root`;
-    return `mount -t tmpfs is not permitted ${who} (it needs CAP_SYS_ADMIN): ${said}`;
+    return `cannot mount a tmpfs ${who} (mount -t tmpfs needs root or CAP_SYS_ADMIN): ${said}`;
   } finally {
     rmSync(probe, { recursive: true, force: true });
   }
