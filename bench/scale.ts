@@ -6,8 +6,12 @@
 //      block (plain HTTP here, like both Signets: TLS would terminate the same way in front of each). Reported, not
 //      gated (`pnpm bench registry` holds the embedded default's read targets).
 //   2. `terraform init` wall time through a replica on PostgreSQL + S3 (HTTPS with its local CA; the zip by a 302 to a
-//      presigned s3rver URL) against a filesystem mirror written by `signet mirror export`: the median of N runs, each
-//      in a fresh folder with its own HOME and no plugin cache. Target: ≤ 1.3× the filesystem mirror.
+//      presigned s3rver URL) against a `filesystem_mirror` holding the same zip (packed layout): the median of N runs,
+//      each in a fresh folder (its own .terraform, HOME and CLI config, no plugin cache, CHECKPOINT_DISABLE=1). The
+//      provider is realistic in size: a linux_amd64 binary of --init-binary-mib MiB (default 40; real providers are
+//      20–100 MB and more) made of a real ELF header and terraform's own executable bytes, so it compresses as Go code
+//      does. With 16 KiB stand-ins the fixed costs (TLS, discovery, the redirect) were all that was measured.
+//      Target: ≤ 1.3× the filesystem mirror.
 //   3. Upload of a 1 GiB stored zip through the client (`uploadFile`, streamed from disk) to a fresh replica on
 //      PostgreSQL + S3: throughput, and the replica's peak RSS (VmHWM of its node process). Target: < 200 MiB.
 // Signet is the real bundled CLI (`pnpm build:cli`'s bundle, built into a temporary folder) run by plain Node; PostgreSQL
@@ -15,11 +19,14 @@
 // temporary folder goes at the end, also on error. Without wrk, nginx, initdb or terraform the script says which to
 // install and exits 1; it exits 1 too when a target is missed.
 //
-//   pnpm bench scale [--duration S] [--connections N] [--upload-mib N] [--init-runs N]
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+//   pnpm bench scale [--only reads,init,upload] [--duration S] [--connections N] [--upload-mib N] [--init-runs N]
+//                    [--init-binary-mib N]
+// `--only init` runs just the terraform figure (PostgreSQL, s3rver and two replicas, no wrk load): for a machine that
+// others are using, where the read figures would mean little anyway.
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -29,7 +36,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 
 import { createRegistryClient, publishRelease } from '../packages/client/src/index';
-import { createFakeExecutable } from '@signet/core/testing';
+import { decryptPrivateKey } from '@signet/core';
+import { packageRelease, readReleaseFiles, signRelease, type ReleaseFile } from '@signet/core/node';
+import { createFakeExecutable, writeExampleProject } from '@signet/core/testing';
 import { formatNginxStaticConfig } from '@signet/registry';
 import {
   buildExampleRelease,
@@ -58,8 +67,23 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '100' },
     'upload-mib': { type: 'string', default: '1024' },
     'init-runs': { type: 'string', default: '5' },
+    'init-binary-mib': { type: 'string', default: '40' },
+    only: { type: 'string', default: 'reads,init,upload' },
   },
 });
+
+const SECTIONS = ['reads', 'init', 'upload'] as const;
+type Section = (typeof SECTIONS)[number];
+const only = new Set(values.only.split(',').map((s) => s.trim()));
+for (const section of only) {
+  if (!(SECTIONS as readonly string[]).includes(section)) {
+    console.error(`--only takes ${SECTIONS.join(', ')} (comma-separated), found ${JSON.stringify(section)}.`);
+    process.exit(2);
+  }
+}
+const runs = (section: Section) => only.has(section);
+/** The provider version the terraform figure installs: the realistic-size release, published for it alone. */
+const INIT_VERSION = '3.0.0';
 
 interface Server {
   url: string;
@@ -92,7 +116,9 @@ process.exitCode = await main();
 async function main(): Promise<number> {
   // nginx lives in /usr/sbin, which a non-root PATH often lacks.
   process.env.PATH = `${process.env.PATH ?? ''}:/usr/sbin`;
-  const missing = ['wrk', 'nginx', 'terraform'].filter((tool) => !onPath(tool));
+  const missing = [...(runs('reads') ? ['wrk', 'nginx'] : []), ...(runs('init') ? ['terraform'] : [])].filter(
+    (tool) => !onPath(tool),
+  );
   const noPostgres = postgresUnavailableReason();
   if (missing.length > 0 || noPostgres !== undefined) {
     const apt = [...missing.filter((t) => t !== 'terraform'), ...(noPostgres ? ['postgresql'] : [])];
@@ -122,12 +148,15 @@ async function main(): Promise<number> {
 async function benchAll(root: string): Promise<boolean> {
   const token = `signet_bench-${randomBytes(16).toString('hex')}`;
   const signingKey = randomBytes(32).toString('hex');
-  console.log('Building the CLI bundle, starting PostgreSQL and s3rver, building the releases…');
+  const small = runs('reads') || runs('upload');
+  console.log(`Sections: ${[...only].join(', ')}. Building the CLI bundle, starting PostgreSQL and s3rver…`);
   const [bundle, postgres, s3, releases] = await Promise.all([
     buildCli(join(root, 'cli', 'signet.mjs')),
     startPostgres(),
     startS3rver(),
-    Promise.all(VERSIONS.map((version) => buildExampleRelease(join(root, `release-${version}`), { version }))),
+    small
+      ? Promise.all(VERSIONS.map((version) => buildExampleRelease(join(root, `release-${version}`), { version })))
+      : [],
   ]);
   cleanups.push(() => postgres.stop());
   const databaseUrl = await postgres.createDatabase('signet');
@@ -141,7 +170,7 @@ async function benchAll(root: string): Promise<boolean> {
     AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
   };
-  const serve = (name: string, options: { tls?: boolean; scale?: boolean; dataDir?: string } = {}) =>
+  const serve: Serve = (name, options = {}) =>
     startSignet(bundle, {
       dataDir: options.dataDir ?? join(root, name),
       token,
@@ -150,11 +179,29 @@ async function benchAll(root: string): Promise<boolean> {
       env: options.scale ? scaleEnv : {},
     });
 
-  // (a) a replica on PostgreSQL + S3 and (b) the embedded default, both with the same releases.
-  const replica = await serve('replica-a', { scale: true });
+  if (small) {
+    // The small releases: the read figures' documents, and the key the upload's version is made with.
+    const replica = await serve('replica-a', { scale: true });
+    await publishAll(replica.url, token, releases);
+    if (runs('reads')) await readsSection(root, bundle, token, releases, replica, serve);
+    await replica.stop();
+  }
+  const initFailed = runs('init') ? await benchInit(root, token, serve) : false;
+  const uploadFailed = runs('upload') ? await benchUpload(root, token, serve) : false;
+  return initFailed || uploadFailed;
+}
+
+/** (a) the replica, (b) the embedded default with the same releases, (c) nginx on (b)'s static export. */
+async function readsSection(
+  root: string,
+  bundle: string,
+  token: string,
+  releases: ExampleRelease[],
+  replica: Server,
+  serve: Serve,
+): Promise<void> {
   const embeddedDir = join(root, 'embedded');
   const firstEmbedded = await serve('embedded', { dataDir: embeddedDir });
-  await publishAll(replica.url, token, releases);
   await publishAll(firstEmbedded.url, token, releases);
   // The export reads the stopped registry's folder (a running one holds its lock), then (b) serves it again.
   await firstEmbedded.stop();
@@ -170,10 +217,6 @@ async function benchAll(root: string): Promise<boolean> {
     'localhost',
   ]);
   console.log(exported.trim());
-  // The filesystem mirror for the terraform baseline, of the same releases. From the folder: `signet mirror export
-  // --registry` does not follow the replica's 302s to presigned object URLs (it asks for the bucket's URL instead).
-  const mirrorDir = join(root, 'fs-mirror');
-  await cli(bundle, ['mirror', 'export', '--out', mirrorDir, '--data', embeddedDir, '--host', MIRROR_HOST]);
   const embedded = await serve('embedded', { dataDir: embeddedDir });
   const nginx = await startNginx(join(root, 'nginx'), exportDir);
 
@@ -185,11 +228,6 @@ async function benchAll(root: string): Promise<boolean> {
   await benchReads({ nginx, replica, embedded }, paths);
   await nginx.stop();
   await embedded.stop();
-  await replica.stop();
-
-  const initFailed = await benchInit(root, mirrorDir, serve);
-  const uploadFailed = await benchUpload(root, token, serve);
-  return initFailed || uploadFailed;
 }
 
 // Publishing -----------------------------------------------------------------------------------------------------
@@ -264,10 +302,33 @@ async function wrk(url: string, connections: number, duration: number): Promise<
 
 // 2. terraform init ----------------------------------------------------------------------------------------------
 
-type Serve = (name: string, options?: { tls?: boolean; scale?: boolean }) => Promise<Server>;
+type Serve = (name: string, options?: { tls?: boolean; scale?: boolean; dataDir?: string }) => Promise<Server>;
 
-async function benchInit(root: string, mirrorDir: string, serve: Serve): Promise<boolean> {
-  const runs = Number(values['init-runs']);
+async function benchInit(root: string, token: string, serve: Serve): Promise<boolean> {
+  const runCount = Number(values['init-runs']);
+  const binaryMiB = Number(values['init-binary-mib']);
+  const release = await buildInitRelease(join(root, 'release-init'), binaryMiB);
+  const zip = release.files.find((f) => f.fileName.endsWith('_linux_amd64.zip'))!;
+  const zipBytes = (await stat(zip.path)).size;
+  // Published through a plain-HTTP replica on the same PostgreSQL and bucket (the client trusts no local CA).
+  const publisher = await serve('replica-init-publish', { scale: true });
+  try {
+    const client = await createRegistryClient({ url: publisher.url, token, timeoutMs: 600_000 });
+    try {
+      if (!(await client.getNamespace(NS))) await client.createNamespace({ name: NS, visibility: 'public' });
+      await publishRelease({ client, namespace: NS, files: release.files, publicKey: release.publicKeyArmored });
+    } finally {
+      await client.close();
+    }
+  } finally {
+    await publisher.stop();
+  }
+  // The filesystem mirror: the very same zip, in terraform's packed layout (HOST/NS/TYPE/<zip>).
+  const mirrorDir = join(root, 'fs-mirror');
+  const packed = join(mirrorDir, MIRROR_HOST, NS, TYPE);
+  await mkdir(packed, { recursive: true });
+  await copyFile(zip.path, join(packed, zip.fileName));
+
   // terraform needs HTTPS: a replica on the same PostgreSQL and bucket, with its local CA.
   const replica = await serve('replica-tls', { tls: true, scale: true });
   try {
@@ -290,20 +351,21 @@ async function benchInit(root: string, mirrorDir: string, serve: Serve): Promise
       },
     };
     console.log(
-      `\n2. terraform init of ${NS}/${TYPE} ${LATEST}: through the replica (HTTPS, zip by presigned redirect) vs a ` +
-        `filesystem mirror (signet mirror export); ${runs} runs each after one warm-up, alternating, fresh folders`,
+      `\n2. terraform init of ${NS}/${TYPE} ${INIT_VERSION} (linux_amd64 binary ${binaryMiB} MiB, zip ` +
+        `${(zipBytes / MIB).toFixed(1)} MiB): through the replica (HTTPS, zip by presigned redirect to s3rver) vs a ` +
+        `filesystem_mirror of the same zip; ${runCount} runs each after one warm-up, alternating, fresh folders`,
     );
     const times: Record<keyof typeof kinds, number[]> = { replica: [], mirror: [] };
-    for (let i = 0; i <= runs; i++) {
+    for (let i = 0; i <= runCount; i++) {
       for (const kind of ['replica', 'mirror'] as const) {
         const { source, cliConfig, env, expect } = kinds[kind];
         const dir = await mkdtemp(join(root, `tf-${kind}-`));
-        await writeFile(join(dir, 'main.tf'), requiredProvidersConfig(source, LATEST));
+        await writeFile(join(dir, 'main.tf'), requiredProvidersConfig(source, INIT_VERSION));
         const started = performance.now();
         const result = await runTerraform(dir, ['init', '-input=false'], { cliConfig, env });
         const ms = performance.now() - started;
-        if (result.code !== 0 || !result.output.includes(`- Installed ${source} v${LATEST} (${expect}`)) {
-          throw new Error(`terraform init (${kind}) did not install ${source} ${LATEST}:\n${result.output}`);
+        if (result.code !== 0 || !result.output.includes(`- Installed ${source} v${INIT_VERSION} (${expect}`)) {
+          throw new Error(`terraform init (${kind}) did not install ${source} ${INIT_VERSION}:\n${result.output}`);
         }
         if (i > 0) times[kind].push(ms);
         await rm(dir, { recursive: true, force: true });
@@ -321,7 +383,7 @@ async function benchInit(root: string, mirrorDir: string, serve: Serve): Promise
     );
     rows.push({
       figure: 'terraform init, replica',
-      signet: `${ours.toFixed(0)} ms (median of ${runs})`,
+      signet: `${ours.toFixed(0)} ms (median of ${runCount}, zip ${(zipBytes / MIB).toFixed(0)} MiB)`,
       baseline: `filesystem mirror ${base.toFixed(0)} ms`,
       ratio: `${ratio.toFixed(2)}×`,
       target: `≤ ${MAX_INIT_RATIO}×`,
@@ -331,6 +393,39 @@ async function benchInit(root: string, mirrorDir: string, serve: Serve): Promise
   } finally {
     await replica.stop();
   }
+}
+
+/**
+ * The provider for the terraform figure, linux_amd64 only (what terraform installs here): a real ELF header, then
+ * terraform's own executable bytes (repeated if need be) up to `binaryMiB`: real Go code, which deflates as a real
+ * provider does (about 2:1), where random bytes would not deflate and a pattern would vanish.
+ */
+async function buildInitRelease(
+  dir: string,
+  binaryMiB: number,
+): Promise<{ files: ReleaseFile[]; publicKeyArmored: string }> {
+  const project = await writeExampleProject(dir, {
+    name: TYPE,
+    version: INIT_VERSION,
+    platforms: ['linux_amd64'],
+    binarySize: 4096,
+  });
+  const code = await readFile(execFileSync('sh', ['-c', 'command -v terraform'], { encoding: 'utf8' }).trim());
+  const size = binaryMiB * MIB;
+  const binary = Buffer.alloc(size);
+  createFakeExecutable('linux_amd64', 4096).copy(binary, 0);
+  for (let at = 4096; at < size; at += code.length) code.copy(binary, at, 0, Math.min(code.length, size - at));
+  await writeFile(join(dir, 'bin', 'linux_amd64', `${TYPE}_v${INIT_VERSION}`), binary, { mode: 0o755 });
+  await packageRelease({
+    name: TYPE,
+    version: INIT_VERSION,
+    protocols: ['6.0'],
+    inputs: [{ path: join(dir, 'bin') }],
+    outDir: project.distDir,
+  });
+  const key = await decryptPrivateKey(await readFile(project.privateKeyPath), project.passphrase);
+  await signRelease(await readReleaseFiles([project.distDir]), key);
+  return { files: await readReleaseFiles([project.distDir]), publicKeyArmored: project.publicKeyArmored };
 }
 
 // 3. Upload ------------------------------------------------------------------------------------------------------
