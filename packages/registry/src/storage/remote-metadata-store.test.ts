@@ -19,6 +19,7 @@ import {
   serveMetadataStore,
   type MessageChannelLike,
 } from './remote-metadata-store';
+import { decodeValue, encodeValue } from './remote-store-wire';
 
 /** A pair whose every message goes through JSON, as cluster IPC with `serialization: 'json'` carries it. */
 function createJsonChannelPair(): [MessageChannelLike, MessageChannelLike] {
@@ -274,6 +275,13 @@ describe('connectMetadataStore', () => {
     await owner.close();
   });
 
+  it('refuses a timeout that is not a positive number of milliseconds', () => {
+    const [, handleEnd] = createChannelPair();
+    for (const timeoutMs of [0, -1, Number.NaN, 2 ** 31]) {
+      expect(() => connectMetadataStore(handleEnd, { timeoutMs })).toThrow(RangeError);
+    }
+  });
+
   it('fails a call at once with StoreUnavailableError when the channel cannot send', async () => {
     const closedChannel: MessageChannelLike = {
       send: () => {
@@ -348,5 +356,39 @@ describe('connectMetadataStore', () => {
       handle.createNamespace({ name: 'acme', visibility: 'public', at: new Date() } as never),
     ).rejects.toThrow(/Expected plain data .* at \[0,"at"\], found \[object Date\]/);
     expect(await owner.listNamespaces()).toEqual([]);
+  });
+});
+
+describe('the wire format of values', () => {
+  it('keeps undefined members and array entries through JSON, and nothing else changes', () => {
+    const value = { a: undefined, list: [1, undefined, { b: undefined, c: null }], nested: { d: 'x' } };
+    expect(decodeValue(JSON.parse(JSON.stringify(encodeValue(value))))).toStrictEqual(value);
+    expect(decodeValue(JSON.parse(JSON.stringify(encodeValue(undefined))))).toBeUndefined();
+  });
+
+  it('never follows an undefined path through a prototype (security: prototype pollution)', () => {
+    for (const path of [
+      ['__proto__', 'polluted'],
+      ['constructor', 'prototype', 'polluted'],
+      ['missing', 'x'],
+    ]) {
+      expect(() => decodeValue({ data: JSON.parse('{"a":1}'), undefinedAt: [path] })).toThrow(/Expected a value with/);
+    }
+    // JSON.parse makes `__proto__` an own member: it is followed as data, and Object.prototype stays clean.
+    const decoded = decodeValue({ data: JSON.parse('{"__proto__":{"x":1}}'), undefinedAt: [['__proto__', 'x']] });
+    expect(Object.getOwnPropertyDescriptor(decoded, '__proto__')?.value).toStrictEqual({ x: undefined });
+    expect(Object.hasOwn(Object.prototype, 'x') || Object.hasOwn(Object.prototype, 'polluted')).toBe(false);
+  });
+
+  it('refuses values that JSON and structured clone would carry differently', () => {
+    for (const [value, found] of [
+      [new Date(0), 'Date'],
+      [new Uint8Array(2), 'Uint8Array'],
+      [new Map(), 'Map'],
+      [Number.NaN, 'Number'],
+      [10n, 'BigInt'],
+    ] as const) {
+      expect(() => encodeValue({ list: [value] })).toThrow(`at ["list",0], found [object ${found}]`);
+    }
   });
 });

@@ -5,21 +5,18 @@
 
 import { randomUUID } from 'node:crypto';
 
-import { SignetError } from '@signet/core';
-import { z } from 'zod';
-
-import {
-  BlobDigestMismatchError,
-  BlobRangeError,
-  BlobTooLargeError,
-  StoreConflictError,
-  StoreLockedError,
-  StoreNotFoundError,
-  StoreQuotaError,
-  StoreSchemaError,
-  StoreUnavailableError,
-} from './errors';
+import { StoreUnavailableError } from './errors';
 import type { MetadataStore } from './metadata-store';
+import {
+  decodeError,
+  decodeValue,
+  encodeError,
+  encodeValue,
+  isStoreMessage,
+  storeAnswerSchema,
+  storeCallSchema,
+  STORE_MESSAGE_TAG as TAG,
+} from './remote-store-wire';
 
 /** What carries messages between two processes (or two ends in one process): cluster Worker / process IPC, a worker_threads MessagePort, … */
 export interface MessageChannelLike {
@@ -30,8 +27,6 @@ export interface MessageChannelLike {
 
 /** How long a handle waits for the owner's answer before it calls the owner unreachable. */
 const DEFAULT_TIMEOUT_MS = 30_000;
-/** The tag of this module's messages: the channel also carries the change feed and the cluster's own traffic. */
-const TAG = 'store';
 const MISMATCH =
   'Expected a metadata store message of this Signet version from the other process, found one of another shape; run the same Signet version in every process of the registry.';
 
@@ -73,38 +68,6 @@ type Unforwarded = Exclude<ForwardedMethod, (typeof FORWARDED_METHODS)[number]>;
 const _everyMethodForwarded: [Unforwarded] extends [never] ? true : Unforwarded = true;
 const FORWARDED = new Set<string>(FORWARDED_METHODS);
 
-/**
- * The classes an error keeps across the channel, by code, so that `instanceof` and the server's code → status map
- * hold on the handle's side. A SignetError of another code arrives as a SignetError with that code.
- */
-const ERROR_CLASSES: Record<string, new (...args: never[]) => SignetError> = {
-  STORE_CONFLICT: StoreConflictError,
-  STORE_NOT_FOUND: StoreNotFoundError,
-  QUOTA_EXCEEDED: StoreQuotaError,
-  STORE_LOCKED: StoreLockedError,
-  STORE_SCHEMA_TOO_NEW: StoreSchemaError,
-  STORE_UNAVAILABLE: StoreUnavailableError,
-  BLOB_TOO_LARGE: BlobTooLargeError,
-  BLOB_DIGEST_MISMATCH: BlobDigestMismatchError,
-  BLOB_RANGE_NOT_SATISFIABLE: BlobRangeError,
-};
-
-// Values travel as plain data plus the paths where `undefined` stood: structured clone keeps `undefined` but JSON
-// (cluster's 'json' serialization) drops it from objects and turns it into null in arrays, and a record such as
-// `{ file, replaced: undefined }` must arrive exactly as the store returned it.
-const pathSchema = z.array(z.union([z.string(), z.number().int().nonnegative()]));
-// `data` is optional: JSON drops it when the whole value is undefined (a `get*` that found nothing).
-const wireValueSchema = z.object({ data: z.unknown().optional(), undefinedAt: z.array(pathSchema) });
-type WireValue = z.output<typeof wireValueSchema>;
-
-const callSchema = z.object({ signet: z.literal(TAG), id: z.string(), method: z.string(), args: wireValueSchema });
-const wireErrorSchema = z.object({ code: z.string().optional(), message: z.string(), fields: wireValueSchema });
-const answerSchema = z.discriminatedUnion('ok', [
-  z.object({ signet: z.literal(TAG), id: z.string(), ok: z.literal(true), value: wireValueSchema }),
-  z.object({ signet: z.literal(TAG), id: z.string(), ok: z.literal(false), error: wireErrorSchema }),
-]);
-type WireError = z.output<typeof wireErrorSchema>;
-
 /** Owner side: answers calls arriving on `channel` by running them on `store`. Returns a function that stops serving (pending calls still answer). */
 export function serveMetadataStore(store: MetadataStore, channel: MessageChannelLike): () => void {
   const answer = async (id: string, run: () => Promise<unknown>) => {
@@ -121,8 +84,8 @@ export function serveMetadataStore(store: MetadataStore, channel: MessageChannel
     }
   };
   return channel.onMessage((message) => {
-    if (!isTagged(message) || !('method' in message) || typeof message.id !== 'string') return; // not a call
-    const call = callSchema.safeParse(message);
+    if (!isStoreMessage(message) || !('method' in message) || typeof message.id !== 'string') return; // not a call
+    const call = storeCallSchema.safeParse(message);
     if (!call.success) {
       void answer(message.id, () => Promise.reject(new Error(MISMATCH)));
       return;
@@ -161,6 +124,9 @@ interface PendingCall {
  */
 export function connectMetadataStore(channel: MessageChannelLike, options: { timeoutMs?: number } = {}): MetadataStore {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (!(timeoutMs > 0 && timeoutMs <= 2 ** 31 - 1)) {
+    throw new RangeError(`Expected timeoutMs between 1 and ${2 ** 31 - 1}, found ${timeoutMs}.`);
+  }
   // Several handles may share one channel: each picks out the answers to its own calls.
   const handleId = randomUUID();
   const pending = new Map<string, PendingCall>();
@@ -168,12 +134,12 @@ export function connectMetadataStore(channel: MessageChannelLike, options: { tim
   let closed = false;
 
   const unsubscribe = channel.onMessage((message) => {
-    if (!isTagged(message) || !('ok' in message) || typeof message.id !== 'string') return; // not an answer
+    if (!isStoreMessage(message) || !('ok' in message) || typeof message.id !== 'string') return; // not an answer
     const call = pending.get(message.id);
     if (!call) return; // another handle's, or one that timed out
     pending.delete(message.id);
     clearTimeout(call.timer);
-    const parsed = answerSchema.safeParse(message);
+    const parsed = storeAnswerSchema.safeParse(message);
     try {
       if (!parsed.success) call.reject(new Error(MISMATCH));
       else if (parsed.data.ok) call.resolve(decodeValue(parsed.data.value));
@@ -257,100 +223,10 @@ export function createChannelPair(): [MessageChannelLike, MessageChannelLike] {
   return [end(handlers[0], handlers[1]), end(handlers[1], handlers[0])];
 }
 
-function isTagged(message: unknown): message is Record<string, unknown> {
-  return typeof message === 'object' && message !== null && (message as { signet?: unknown }).signet === TAG;
-}
-
 function closedError(method: string): Error {
   return new Error(`This remote metadata store handle is closed; ${method} was not sent. Connect a new handle.`);
 }
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** `value` as it travels; throws a TypeError, naming where, for anything but plain data. */
-function encodeValue(value: unknown): WireValue {
-  const undefinedAt: (string | number)[][] = [];
-  const visit = (v: unknown, path: (string | number)[]): void => {
-    if (v === undefined) undefinedAt.push(path);
-    else if (Array.isArray(v)) v.forEach((item, i) => visit(item, [...path, i]));
-    else if (isPlainObject(v)) for (const [key, item] of Object.entries(v)) visit(item, [...path, key]);
-    else if (!isPlainScalar(v)) {
-      throw new TypeError(
-        `Expected plain data (strings, finite numbers, booleans, null, arrays, plain objects) at ${JSON.stringify(path)}, found ${Object.prototype.toString.call(v)}; a value sent to or from the metadata store must read the same after JSON and structured clone.`,
-      );
-    }
-  };
-  visit(value, []);
-  return { data: value, undefinedAt };
-}
-
-function decodeValue(wire: WireValue): unknown {
-  let data = wire.data;
-  for (const path of wire.undefinedAt) {
-    const key = path.at(-1);
-    if (key === undefined) {
-      data = undefined;
-      continue;
-    }
-    let parent: unknown = data;
-    for (const step of path.slice(0, -1)) {
-      // Own properties only: a path through `__proto__` must not reach Object.prototype.
-      if (typeof parent !== 'object' || parent === null || !Object.hasOwn(parent, step)) {
-        throw new Error(`Expected a value with ${JSON.stringify(path)} in it from the other process, found none.`);
-      }
-      parent = (parent as Record<string | number, unknown>)[step];
-    }
-    if (typeof parent !== 'object' || parent === null) {
-      throw new Error(`Expected a value with ${JSON.stringify(path)} in it from the other process, found none.`);
-    }
-    Object.defineProperty(parent, key, { value: undefined, writable: true, enumerable: true, configurable: true });
-  }
-  return data;
-}
-
-function isPlainScalar(value: unknown): boolean {
-  return (
-    value === null ||
-    typeof value === 'string' ||
-    typeof value === 'boolean' ||
-    (typeof value === 'number' && Number.isFinite(value))
-  );
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const prototype: unknown = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
-}
-
-/** What an error carries besides its extra fields (a `cause` may not be plain data, nor is it needed). */
-const RESERVED_ERROR_KEYS = new Set(['name', 'message', 'stack', 'code', 'cause', '__proto__']);
-
-/** A SignetError keeps its code and extra fields (quotaBytes, retryAfterSeconds, …); any other error its message. */
-function encodeError(error: unknown): WireError {
-  if (!(error instanceof SignetError)) return { message: errorMessage(error), fields: encodeValue({}) };
-  const fields = Object.fromEntries(Object.entries(error).filter(([key]) => !RESERVED_ERROR_KEYS.has(key)));
-  try {
-    return { code: error.code, message: error.message, fields: encodeValue(fields) };
-  } catch {
-    return { code: error.code, message: error.message, fields: encodeValue({}) };
-  }
-}
-
-function decodeError(wire: WireError): Error {
-  if (wire.code === undefined) return new Error(wire.message);
-  // The SignetError constructor, with the class's prototype: subclasses take other constructor arguments, and the
-  // fields they set arrive in `fields` anyway.
-  const error = Reflect.construct(SignetError, [wire.code, wire.message], ERROR_CLASSES[wire.code] ?? SignetError);
-  const fields = decodeValue(wire.fields);
-  if (!isPlainObject(fields)) throw new Error('Expected the fields of an error from the other process as an object.');
-  for (const [key, value] of Object.entries(fields)) {
-    // Defined, not assigned: a field named `__proto__` must not set the error's prototype.
-    if (!RESERVED_ERROR_KEYS.has(key)) {
-      Object.defineProperty(error, key, { value, writable: true, enumerable: true, configurable: true });
-    }
-  }
-  return error;
 }
