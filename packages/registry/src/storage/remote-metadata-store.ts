@@ -108,6 +108,7 @@ export function serveMetadataStore(store: MetadataStore, channel: MessageChannel
 }
 
 interface PendingCall {
+  method: ForwardedMethod;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
   timer: NodeJS.Timeout;
@@ -150,14 +151,18 @@ export function connectMetadataStore(channel: MessageChannelLike, options: { tim
   });
 
   const forward = (method: ForwardedMethod, args: unknown[]): Promise<unknown> => {
-    if (closed) return Promise.reject(closedError(method));
+    if (closed) {
+      return Promise.reject(
+        new Error(`This remote metadata store handle is closed; connect a new one to call ${method}.`),
+      );
+    }
+    const id = `${handleId}:${nextId++}`;
     let message: unknown;
     try {
-      message = { signet: TAG, id: `${handleId}:${nextId++}`, method, args: encodeValue(args) };
+      message = { signet: TAG, id, method, args: encodeValue(args) };
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    const { id } = message as { id: string };
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         pending.delete(id);
@@ -167,7 +172,7 @@ export function connectMetadataStore(channel: MessageChannelLike, options: { tim
           ),
         );
       }, timeoutMs);
-      pending.set(id, { resolve, reject, timer });
+      pending.set(id, { method, resolve, reject, timer });
       try {
         channel.send(message);
       } catch (error) {
@@ -193,7 +198,9 @@ export function connectMetadataStore(channel: MessageChannelLike, options: { tim
       unsubscribe();
       for (const call of pending.values()) {
         clearTimeout(call.timer);
-        call.reject(closedError('its call'));
+        call.reject(
+          new Error(`This remote metadata store handle was closed before the owner answered ${call.method}.`),
+        );
       }
       pending.clear();
     }
@@ -221,10 +228,6 @@ export function createChannelPair(): [MessageChannelLike, MessageChannelLike] {
     },
   });
   return [end(handlers[0], handlers[1]), end(handlers[1], handlers[0])];
-}
-
-function closedError(method: string): Error {
-  return new Error(`This remote metadata store handle is closed; ${method} was not sent. Connect a new handle.`);
 }
 
 function errorMessage(error: unknown): string {
