@@ -1,3 +1,11 @@
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
 import { SignetError } from '@signet/core';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -392,3 +400,82 @@ describe('the wire format of values', () => {
     }
   });
 });
+
+const SERVE_CHILD = fileURLToPath(new URL('./fixtures/serve-sqlite-store.ts', import.meta.url));
+// `--import tsx` would resolve from the child's cwd; give it the loader's absolute URL.
+const TSX_LOADER = pathToFileURL(
+  join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/loader.mjs'),
+).href;
+
+describe.each(['json', 'advanced'] as const)(
+  'handles to a SQLite store in another process (%s IPC)',
+  (serialization) => {
+    it(
+      'run twenty concurrent publishes on the owner, one winning; a paused owner times out, a killed one fails at once',
+      { timeout: 60_000 },
+      async () => {
+        const dir = await mkdtemp(join(tmpdir(), 'signet-remote-'));
+        const child = fork(SERVE_CHILD, [join(dir, 'signet.db')], {
+          execArgv: ['--import', TSX_LOADER],
+          serialization,
+          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        });
+        try {
+          await once(child, 'message');
+          const channel: MessageChannelLike = {
+            send(message) {
+              if (!child.connected) throw new Error('The owner process exited.');
+              child.send(message as object);
+            },
+            onMessage(handler) {
+              child.on('message', handler);
+              return () => child.off('message', handler);
+            },
+          };
+          const handles = [connectMetadataStore(channel, { timeoutMs: 500 }), connectMetadataStore(channel)];
+          await handles[0]!.createNamespace({ name: 'acme', visibility: 'public' });
+          await handles[1]!.createProvider({ namespace: 'acme', type: 'hello' });
+          await handles[0]!.createVersion({
+            namespace: 'acme',
+            type: 'hello',
+            version: '1.0.0',
+            protocols: ['5.0'],
+            keyId: 'K',
+          });
+          const put = await handles[1]!.putFile('acme', 'hello', '1.0.0', {
+            fileName: 'a',
+            sha256: 'a'.repeat(64),
+            size: 1,
+          });
+          expect(put).toStrictEqual({ file: expect.objectContaining({ fileName: 'a' }), replaced: undefined });
+          const winner = (i: number) => examplePreparedDocument(i.toString(16).padStart(64, '0'));
+          const results = await Promise.all(
+            Array.from({ length: 20 }, (_, i) => handles[i % 2]!.publishVersion('acme', 'hello', '1.0.0', winner(i))),
+          );
+          expect(results.filter(Boolean)).toHaveLength(1);
+          const [first, second] = await Promise.all(handles.map((h) => h.getVersion('acme', 'hello', '1.0.0')));
+          expect(first).toStrictEqual(second);
+          expect(first?.prepared).toStrictEqual(winner(results.indexOf(true)));
+          await expect(handles[0]!.getNamespace('nobody')).resolves.toBeUndefined();
+
+          child.kill('SIGSTOP');
+          await expect(handles[0]!.listNamespaces()).rejects.toBeInstanceOf(StoreUnavailableError);
+          child.kill('SIGCONT');
+          expect((await handles[0]!.listNamespaces()).map((n) => n.name)).toEqual(['acme']); // the late answer is dropped
+
+          child.kill('SIGKILL');
+          await once(child, 'exit');
+          await expect(handles[1]!.listNamespaces()).rejects.toThrow(
+            expect.objectContaining({
+              code: 'STORE_UNAVAILABLE',
+              message: expect.stringMatching(/owner process exited/),
+            }),
+          );
+        } finally {
+          child.kill('SIGKILL');
+          await rm(dir, { recursive: true, force: true });
+        }
+      },
+    );
+  },
+);
