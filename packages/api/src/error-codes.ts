@@ -40,6 +40,9 @@ export const API_ERROR_CODES = [
   // The registry itself.
   'BUSY',
   'STORE_UNAVAILABLE',
+  // 507 Insufficient Storage: the disk (or quota) under the store is full and nothing was stored. Not a 503: a
+  // retry meets the same full disk until the registry's operator has made room.
+  'STORAGE_FULL',
   'INTERNAL',
 ] as const;
 

@@ -1,19 +1,21 @@
 // The CLI README's exit-code table, held for every command: a case per row (0 ok, 1 validation problems, 2 usage,
 // 3 anything else) for each command of the table, or the reason the row cannot happen for that command. In-process
-// `main()` runs against an in-process `signet serve` (plain HTTP, on 127.0.0.1), a port nothing listens on, and a
-// stand-in registry that answers 500.
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+// `main()` runs against an in-process `signet serve` (plain HTTP, on 127.0.0.1), a port nothing listens on, and
+// stand-in registries that answer 500 and 507 (a full disk). The full disk of serve's own start is a real ENOSPC
+// from Linux's /dev/full.
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 
-import { createRegistryClient } from '@signet/client';
+import { createRegistryClient, isApiErrorCode, RegistryError } from '@signet/client';
 import { decryptPrivateKey, generateKey } from '@signet/core';
 import { writeExampleProject, writeSignedRelease, type SignedRelease } from '@signet/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { EXIT_BY_CODE, exitCodeOf } from './exit-codes';
 import { COMMAND_NAMES, main } from './index';
 import { createCaptureStream, runCli, type CliRun } from './testing/run-cli';
 
@@ -29,8 +31,8 @@ interface Case {
   says?: RegExp;
   /** Run with --json and check the error code printed (a usage or other failure). */
   code?: string;
-  /** Instead of `args`: a run of its own (serve, which runs until stopped). */
-  run?: () => Promise<CliRun>;
+  /** Instead of `args`: a run of its own (serve, which runs until stopped), with `--json` when `json`. */
+  run?: (json: boolean) => Promise<CliRun>;
 }
 
 // Why a row cannot happen for a command. Every other row has a case below; the last test checks that.
@@ -42,10 +44,7 @@ const NOT_APPLICABLE: Record<string, Partial<Record<Row, string>>> = {
   'keys inspect': { 3: 'it reads one local file: anything wrong with it is a usage error' },
   package: { 3: 'it reaches no registry; only a fault of the machine would fail it otherwise' },
   validate: { 3: 'it reaches no registry; only a fault of the machine would fail it otherwise' },
-  serve: {
-    1: 'it validates nothing itself (its clients get the problems)',
-    3: 'what stops it from starting is the caller’s to fix: the port, --data, the TLS files (exit 2)',
-  },
+  serve: { 1: 'it validates nothing itself (its clients get the problems)' },
   'mirror export': { 1: 'it exports published versions, which were validated when published' },
   migrate: { 1: 'it migrates a schema; there is no release to validate' },
   gc: { 1: 'it deletes unreferenced bytes; there is no release to validate' },
@@ -79,12 +78,16 @@ let brokenDist: string;
 let registryUrl: string;
 let refusedUrl: string;
 let failingUrl: string;
+let fullUrl: string;
 let otherKeyPath: string;
 let removableKeyId: string;
 let revocableTokenId: string;
 let stopServe: () => Promise<number>;
 let failing: Server;
+let full: Server;
 const ADMIN = 'signet_exit-table-admin';
+const FULL_MESSAGE =
+  "Expected the registry to store the uploaded file, found its disk full (no space left on the volume of its data folder); nothing was stored. The registry's operator must free space on that volume or grow it; then send the request again.";
 const PASSPHRASE = 'exit table passphrase';
 
 const registryEnv = () => ({ SIGNET_TOKEN: ADMIN, SIGNET_REGISTRY: registryUrl });
@@ -325,6 +328,15 @@ const CASES: Case[] = [
     env: registryEnv,
     says: /Unknown option '--token'\. The registry token comes from the SIGNET_TOKEN environment variable/,
   },
+  {
+    command: 'publish',
+    exit: 3,
+    what: 'a registry whose disk is full (507 STORAGE_FULL)',
+    args: () => ['publish', release.project.distDir, '--namespace', 'acme', '--key', release.project.publicKeyPath],
+    env: () => at(fullUrl)(),
+    says: /507 Insufficient Storage: Expected the registry to store the uploaded file, found its disk full/,
+    code: 'STORAGE_FULL',
+  },
   // serve
   {
     command: 'serve',
@@ -342,6 +354,24 @@ const CASES: Case[] = [
     what: 'a size that is none',
     args: () => ['serve', '--data', 'serve-bad', '--no-tls', '--max-file-size', 'lots'],
     says: /--max-file-size "lots": expected a size above 0 in bytes \(1073741824\), 1GiB or 1g/,
+  },
+  {
+    command: 'serve',
+    exit: 3,
+    what: 'a --data folder on a full disk',
+    args: () => [],
+    run: async (json) => {
+      // The first write of a start is the owner file's draft; as a link to /dev/full it meets a real ENOSPC.
+      const data = join(dir, 'serve-full');
+      await mkdir(data, { recursive: true });
+      await symlink('/dev/full', join(data, `signet.db.owner.${process.pid}.tmp`)).catch((error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      });
+      const args = ['serve', '--data', data, '--port', '0', '--no-tls', ...(json ? ['--json'] : [])];
+      return runCli(args, { cwd: dir, env: { CI: 'true' } });
+    },
+    says: /Expected to write ".*signet\.db\.owner" .* found no space left on the volume of .* \(ENOSPC\); nothing was changed\. Free space on that volume or grow it/,
+    code: 'STORAGE_FULL',
   },
   // mirror export
   {
@@ -656,6 +686,16 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
   failingUrl = `http://127.0.0.1:${(failing.address() as AddressInfo).port}`;
+  full = createServer((request, response) => {
+    // What signet serve answers when its disk is full (storage/errors.ts StoreFullError), to every request.
+    request.resume();
+    request.on('end', () => {
+      response.writeHead(507, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ errors: [{ code: 'STORAGE_FULL', message: FULL_MESSAGE }] }));
+    });
+  });
+  await new Promise<void>((resolve) => full.listen(0, '127.0.0.1', resolve));
+  fullUrl = `http://127.0.0.1:${(full.address() as AddressInfo).port}`;
 
   const client = await createRegistryClient({ url: registryUrl, token: ADMIN });
   try {
@@ -669,8 +709,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  failing.closeAllConnections();
-  await new Promise((resolve) => failing.close(resolve));
+  for (const server of [failing, full]) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
   expect(await stopServe()).toBe(0);
   await rm(dir, { recursive: true, force: true });
 });
@@ -718,7 +760,7 @@ async function findClosedPort(): Promise<string> {
 }
 
 async function run(c: Case, json: boolean): Promise<CliRun> {
-  if (c.run) return c.run();
+  if (c.run) return c.run(json);
   return runCli([...c.args(), ...(json ? ['--json'] : [])], { cwd: dir, env: { CI: 'true', ...c.env?.() } });
 }
 
@@ -736,6 +778,12 @@ describe('the exit-code table, command by command', () => {
       expect(again.code).toBe(c.exit);
       expect(again.json).toMatchObject({ ok: false, error: { code: c.code } });
     }
+  });
+
+  it('gives STORAGE_FULL, a code of the API, exit 3 (anything else) by name, not as an unknown code', () => {
+    expect(isApiErrorCode('STORAGE_FULL')).toBe(true);
+    expect(EXIT_BY_CODE.STORAGE_FULL).toBe(3);
+    expect(exitCodeOf(new RegistryError(507, [{ code: 'STORAGE_FULL', message: FULL_MESSAGE }], 'PUT /x'))).toBe(3);
   });
 
   it('has a case or a reason for every row of every command', () => {

@@ -71,6 +71,8 @@ export const EXIT_BY_CODE = {
   BLOB_RANGE_NOT_SATISFIABLE: failure,
   BUSY: failure,
   STORE_UNAVAILABLE: failure,
+  // The registry's disk is full: its operator must make room; nothing the caller sends differently helps.
+  STORAGE_FULL: failure,
   INTERNAL: failure,
   REGISTRY_UNREACHABLE: failure,
   REGISTRY_TIMEOUT: failure,

@@ -13,22 +13,10 @@ export interface ErrorEntry {
 }
 
 /**
- * Codes the registry answers with that API_ERROR_CODES of @signet/api does not list yet. They belong there (one list
- * for the server's statuses and the CLI's exit codes); until they move, a client sees them as a code it does not
- * know, which the CLI treats as "anything else" (exit 3), and this list keeps STATUS_BY_CODE exhaustive for them.
- */
-export const REGISTRY_ONLY_CODES = ['STORAGE_FULL'] as const;
-
-export type RegistryOnlyCode = (typeof REGISTRY_ONLY_CODES)[number];
-
-/** The registry's own codes: the API's and the ones not in its list yet. */
-type RegistryCode = ApiErrorCode | RegistryOnlyCode;
-
-/**
  * Every code an error body may carry: the registry's own (API_ERROR_CODES of @signet/api) and the validator's
  * problem codes. A new code is added to that list first; then the type checker asks for its status below.
  */
-export type ErrorCode = RegistryCode | ProblemCode;
+export type ErrorCode = ApiErrorCode | ProblemCode;
 
 export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 416 | 422 | 500 | 503 | 507;
 
@@ -94,7 +82,7 @@ export const STATUS_BY_CODE = {
   // The disk under the embedded store is full: the operator must make room; a retry alone does not help.
   STORAGE_FULL: 507,
   INTERNAL: 500,
-} as const satisfies Record<RegistryCode, ErrorStatus>;
+} as const satisfies Record<ApiErrorCode, ErrorStatus>;
 
 /**
  * The `Retry-After` (seconds) of each code answered 503: a client (and a load balancer) must be told when to come
@@ -106,18 +94,13 @@ export const RETRY_AFTER_BY_CODE = {
 } as const satisfies Record<CodeWithStatus<503>, number>;
 
 type CodeWithStatus<S extends ErrorStatus> = {
-  [C in RegistryCode]: (typeof STATUS_BY_CODE)[C] extends S ? C : never;
-}[RegistryCode];
+  [C in ApiErrorCode]: (typeof STATUS_BY_CODE)[C] extends S ? C : never;
+}[ApiErrorCode];
 const PROBLEM_CODE_SET = new Set<string>(PROBLEM_CODES);
-const REGISTRY_ONLY_CODE_SET: ReadonlySet<string> = new Set(REGISTRY_ONLY_CODES);
-
-function isRegistryCode(code: string): code is RegistryCode {
-  return isApiErrorCode(code) || REGISTRY_ONLY_CODE_SET.has(code);
-}
 
 /** The status of a code an error body may carry; `undefined` for a code in neither list. */
 export function statusOfCode(code: string): ErrorStatus | undefined {
-  if (isRegistryCode(code)) return STATUS_BY_CODE[code];
+  if (isApiErrorCode(code)) return STATUS_BY_CODE[code];
   return PROBLEM_CODE_SET.has(code) ? 422 : undefined;
 }
 

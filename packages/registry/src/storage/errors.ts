@@ -127,11 +127,16 @@ const STORE_FULL_WHAT: Record<StoreFullPart, string> = {
 export class StoreFullError extends SignetError {
   readonly part: StoreFullPart;
 
-  constructor(part: StoreFullPart, options?: { cause?: unknown }) {
+  /**
+   * `message` replaces the default where its words (a request, the data folder's volume) do not fit: a start that
+   * cannot write its owner file is told to the operator (path and all), a full PostgreSQL server names that server.
+   */
+  constructor(part: StoreFullPart, options?: { cause?: unknown; message?: string }) {
     super(
       'STORAGE_FULL',
-      `Expected the registry to store ${STORE_FULL_WHAT[part]}, found its disk full (no space left on the volume of its data folder); nothing was stored. The registry's operator must free space on that volume or grow it; then send the request again.`,
-      options,
+      options?.message ??
+        `Expected the registry to store ${STORE_FULL_WHAT[part]}, found its disk full (no space left on the volume of its data folder); nothing was stored. The registry's operator must free space on that volume or grow it; then send the request again.`,
+      options?.cause === undefined ? undefined : { cause: options.cause },
     );
     this.part = part;
   }

@@ -1,7 +1,8 @@
 import { linkSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { dirname } from 'node:path';
 
-import { StoreLockedError } from './errors';
+import { isNoSpaceError, StoreFullError, StoreLockedError } from './errors';
 
 /** A held lock; `release` is idempotent. */
 export interface OwnerLock {
@@ -59,7 +60,14 @@ export function acquireOwnerLock(path: string): OwnerLock {
 function tryCreate(ownerPath: string): boolean {
   const owner: OwnerInfo = { pid: process.pid, host: hostname() };
   const draft = `${ownerPath}.${process.pid}.tmp`;
-  writeFileSync(draft, `${JSON.stringify(owner)}\n`);
+  try {
+    writeFileSync(draft, `${JSON.stringify(owner)}\n`);
+  } catch (error) {
+    rmSync(draft, { force: true });
+    // The first write of every open: on a full disk this is where a start fails, before SQLite is reached.
+    if (isNoSpaceError(error)) throw ownerFileFull(ownerPath, error);
+    throw error;
+  }
   try {
     linkSync(draft, ownerPath);
     return true;
@@ -100,4 +108,15 @@ function lockedError(path: string, owner: OwnerInfo): StoreLockedError {
     `Expected ${JSON.stringify(path)} to be free, found it open by process ${owner.pid} on ${JSON.stringify(owner.host)}; ` +
       `stop that process, or delete ${JSON.stringify(`${path}.owner`)} if you are sure it is gone.`,
   );
+}
+
+function ownerFileFull(ownerPath: string, cause: unknown): StoreFullError {
+  const errno = (cause as NodeJS.ErrnoException).code ?? 'ENOSPC';
+  return new StoreFullError('database', {
+    cause,
+    message:
+      `Expected to write ${JSON.stringify(ownerPath)} (it makes this process the owner of the embedded database), ` +
+      `found no space left on the volume of ${JSON.stringify(dirname(ownerPath))} (${errno}); nothing was changed. ` +
+      'Free space on that volume or grow it (or raise the quota, or move the data folder to a larger volume), then start again.',
+  });
 }
