@@ -69,20 +69,28 @@ export function isStoreMessage(message: unknown): message is Record<string, unkn
 /** `value` as it travels; throws a TypeError, naming where, for anything but plain data. */
 export function encodeValue(value: unknown): WireValue {
   const undefinedAt: (string | number)[][] = [];
-  const visit = (v: unknown, path: (string | number)[]): void => {
-    if (v === undefined) undefinedAt.push(path);
-    else if (Array.isArray(v)) v.forEach((item, i) => visit(item, [...path, i]));
-    else if (isPlainObject(v)) for (const [key, item] of Object.entries(v)) visit(item, [...path, key]);
+  // One path, pushed and popped as the walk goes, copied only where an undefined is found (lists can be large).
+  const path: (string | number)[] = [];
+  const visit = (v: unknown, key: string | number): void => {
+    path.push(key);
+    walk(v);
+    path.pop();
+  };
+  const walk = (v: unknown): void => {
+    if (v === undefined) undefinedAt.push([...path]);
+    else if (Array.isArray(v)) for (let i = 0; i < v.length; i++) visit(v[i], i);
+    else if (isPlainObject(v)) for (const key of Object.keys(v)) visit(v[key], key);
     else if (!isPlainScalar(v)) {
       throw new TypeError(
         `Expected plain data (strings, finite numbers, booleans, null, arrays, plain objects) at ${JSON.stringify(path)}, found ${Object.prototype.toString.call(v)}; a value sent to or from the metadata store must read the same after JSON and structured clone.`,
       );
     }
   };
-  visit(value, []);
+  walk(value);
   return { data: value, undefinedAt };
 }
 
+/** The value `encodeValue` gave, its undefined members put back; throws for a path the value does not have. */
 export function decodeValue(wire: WireValue): unknown {
   let data = wire.data;
   for (const path of wire.undefinedAt) {
