@@ -381,6 +381,10 @@ async function benchInit(root: string, token: string, serve: Serve): Promise<boo
     console.log(
       `  replica/mirror ${ratio.toFixed(2)}× the mirror's ${base.toFixed(0)} ms: ${verdict(ok)} (≤ ${MAX_INIT_RATIO}×)`,
     );
+    // Runs alternate, so each pair saw about the same load: the pairs' ratios say more on a busy machine.
+    const pairs = times.replica.map((ms, i) => ms / times.mirror[i]!);
+    console.log(`  per-pair ratios ${pairs.map((r) => r.toFixed(2)).join(', ')}: median ${median(pairs).toFixed(2)}×`);
+    await traceReplicaPath(replica.url, caFile, emptyCertDir);
     rows.push({
       figure: 'terraform init, replica',
       signet: `${ours.toFixed(0)} ms (median of ${runCount}, zip ${(zipBytes / MIB).toFixed(0)} MiB)`,
@@ -393,6 +397,57 @@ async function benchInit(root: string, token: string, serve: Serve): Promise<boo
   } finally {
     await replica.stop();
   }
+}
+
+/**
+ * Where the replica's extra time goes: each request terraform makes, by curl on a new connection each (as terraform's
+ * separate HTTP clients mostly do), the median of 3 rounds: TLS set-up, first byte, total; the presigned s3rver GETs
+ * with their rate. Printed, not gated.
+ */
+async function traceReplicaPath(url: string, caFile: string, emptyCertDir: string): Promise<void> {
+  const tlsArgs = ['--cacert', caFile, '--capath', emptyCertDir];
+  const curl = async (target: string) => {
+    const format = '%{time_appconnect} %{time_starttransfer} %{time_total} %{size_download} %{http_code}';
+    const { stdout } = await run('curl', ['-sS', ...tlsArgs, '-o', '/dev/null', '-w', format, target], {
+      encoding: 'utf8',
+    });
+    const [tls = 0, first = 0, total = 0, size = 0, status = 0] = stdout.split(' ').map(Number);
+    return { tls: tls * 1000, first: first * 1000, total: total * 1000, size, status };
+  };
+  const text = async (target: string, format?: string) =>
+    (await run('curl', ['-sS', ...tlsArgs, ...(format ? ['-o', '/dev/null', '-w', format] : []), target])).stdout;
+  const links = JSON.parse(await text(`${url}/v1/providers/${NS}/${TYPE}/${INIT_VERSION}/download/linux/amd64`)) as {
+    download_url: string;
+    shasums_url: string;
+    shasums_signature_url: string;
+  };
+  const file = (link: string) => new URL(link, url).toString();
+  const steps: [string, string][] = [
+    ['discovery', `${url}/.well-known/terraform.json`],
+    ['versions', `${url}/v1/providers/${NS}/${TYPE}/versions`],
+    ['download JSON', `${url}/v1/providers/${NS}/${TYPE}/${INIT_VERSION}/download/linux/amd64`],
+  ];
+  for (const [name, link] of [
+    ['SHA256SUMS', links.shasums_url],
+    ['SHA256SUMS.sig', links.shasums_signature_url],
+    ['zip', links.download_url],
+  ] as const) {
+    steps.push([`${name} (302)`, file(link)], [`  → s3rver ${name}`, await text(file(link), '%{redirect_url}')]);
+  }
+  console.log('  the replica path, each request terraform makes (curl, a new connection each, median of 3):');
+  let sum = 0;
+  for (const [label, target] of steps) {
+    const rounds = [await curl(target), await curl(target), await curl(target)];
+    const pick = (key: 'tls' | 'first' | 'total') => median(rounds.map((r) => r[key]));
+    const { size, status } = rounds[0]!;
+    sum += pick('total');
+    const rate =
+      size > MIB ? `  ${(size / MIB).toFixed(1)} MiB at ${(size / (pick('total') / 1000) / 1e6).toFixed(0)} MB/s` : '';
+    console.log(
+      `    ${label.padEnd(24)} ${status}  TLS ${pick('tls').toFixed(1).padStart(5)} ms  first byte ${pick('first').toFixed(1).padStart(5)} ms  total ${pick('total').toFixed(1).padStart(6)} ms${rate}`,
+    );
+  }
+  console.log(`    sum ${sum.toFixed(0)} ms (the filesystem mirror makes none of these requests)`);
 }
 
 /**
