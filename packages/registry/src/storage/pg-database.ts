@@ -1,10 +1,11 @@
 // The PostgreSQL connection pool of the scale-out metadata store, its transactions, and the one place where the
 // driver's errors become the storage layer's: a database that cannot be reached (refused, timed out, restarting,
-// the connection cut) is a StoreUnavailableError, which the server answers with 503 and Retry-After.
+// the connection cut) is a StoreUnavailableError, which the server answers with 503 and Retry-After; a server whose
+// disk is full is a StoreFullError (507: a retry does not help until its operator makes room).
 import { SignetError } from '@signet/core';
 import pg from 'pg';
 
-import { StoreUnavailableError } from './errors';
+import { StoreFullError, StoreUnavailableError } from './errors';
 
 /** A row as the driver returns it; pg-rows.ts reads it into records, checking each column's type. */
 export type PgRow = Record<string, unknown>;
@@ -132,7 +133,17 @@ export function isUnavailable(error: unknown): boolean {
   return UNAVAILABLE_MESSAGE.test(error.message);
 }
 
-/** The storage error for a driver error: StoreUnavailableError, INPUT_INVALID for text PostgreSQL cannot hold, or itself. */
+/**
+ * SQLSTATE 53100 disk_full: the server could not extend a file of the database (its volume or quota is full). The
+ * statement failed and its transaction is rolled back, so nothing was stored. Not 53200 (out of memory) nor 53300
+ * (too many connections): those pass, a retry may succeed.
+ */
+const DISK_FULL_SQLSTATE = '53100';
+
+/**
+ * The storage error for a driver error: StoreUnavailableError, StoreFullError for a server whose disk is full,
+ * INPUT_INVALID for text PostgreSQL cannot hold, or itself.
+ */
 export function translatePgError(error: unknown, where: string): unknown {
   if (error instanceof SignetError) return error;
   if (isUnavailable(error)) {
@@ -143,6 +154,12 @@ export function translatePgError(error: unknown, where: string): unknown {
     );
   }
   const code = error instanceof Error && 'code' in error ? error.code : undefined;
+  if (code === DISK_FULL_SQLSTATE) {
+    return new StoreFullError('database', {
+      cause: error,
+      message: `Expected the PostgreSQL database ${where} to store this change, found its disk full (SQLSTATE 53100 disk_full); nothing was stored. The database's operator must free space on the volume of its data directory or grow it; then send the request again.`,
+    });
+  }
   // 22P05: a \u0000 escape in JSON, 22021: a NUL byte in text (both refused before sending, as a backstop).
   if (code === '22P05' || code === '22021') {
     return new SignetError('INPUT_INVALID', 'Expected text without NUL characters, found one; remove the NUL.', {
