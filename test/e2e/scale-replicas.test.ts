@@ -3,6 +3,7 @@
 // zip by a 302 to a presigned object URL), a deprecation and a revocation on A reach B within 1 s, a SIGKILL of A
 // mid-upload leaves B serving everything published and nothing half-visible, and PostgreSQL going away makes B
 // answer 503 with Retry-After (never hang) until it is back, without a restart.
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,7 +21,7 @@ import {
 } from '@signet/registry/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { runSignet, spawnSignet } from '../helpers/cli';
+import { BIN, runSignet, spawnSignet, TSX_LOADER } from '../helpers/cli';
 import { rawRequest, type RawResponse } from '../helpers/https-request';
 import { startSignetServe, type SignetServer } from '../helpers/registry';
 import { requiredProvidersConfig, runTerraform } from '../helpers/terraform';
@@ -294,6 +295,49 @@ describe.skipIf(skipped)(
       expect(run.json.referenced).toBe(referenced.size);
       for (const sha256 of referenced) expect(await store.stat(sha256), sha256).toBeDefined();
       expect(await store.stat(orphan.sha256)).toBeUndefined();
+    }, 60_000);
+
+    it('refuses to start on a bucket that does not exist: exit 2 naming it, not a replica that is never ready', async () => {
+      const missing = `${bucket}-missing`;
+      // The real binary, killed after 30 s: a regression (a replica that starts) fails here instead of hanging.
+      const run = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          [
+            '--import',
+            TSX_LOADER,
+            BIN,
+            'serve',
+            '--no-tls',
+            '--port',
+            '0',
+            '--data',
+            join(work, 'missing-bucket'),
+            '--database',
+            databaseUrl,
+            '--blobs',
+            blobsUrl.replace(`s3://${bucket}?`, `s3://${missing}?`),
+          ],
+          {
+            cwd: work,
+            timeout: 30_000,
+            env: {
+              ...process.env,
+              SIGNET_ADMIN_TOKEN: ADMIN_TOKEN,
+              SIGNET_URL_SIGNING_KEY: URL_SIGNING_KEY,
+              AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+              AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+            },
+          },
+          (error, _stdout, stderr) => resolve({ code: error ? (error.code as number | null) : 0, stderr }),
+        );
+      });
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toContain(`Expected bucket ${JSON.stringify(missing)}`);
+      expect(run.stderr).toContain('create it, or give the existing bucket');
+      expect(run.stderr).not.toContain(s3.credentials.secretAccessKey);
+      expect(run.stderr).not.toContain(URL_SIGNING_KEY);
+      expect(run.stderr).not.toContain(ADMIN_TOKEN);
     }, 60_000);
 
     it('on SIGTERM a replica finishes the upload in flight, refuses new connections, and exits 0', async () => {
