@@ -24,9 +24,9 @@ export const gc: Command = {
   usage: `Usage: signet gc [--data DIR | --database postgres://… --blobs s3://…] [--grace 1h] [--dry-run]
 
 Deletes the blobs (file bytes) that no file record of any version, published or draft, references: what deleted
-drafts and replaced uploads leave behind. A blob stored less than --grace ago (default ${DEFAULT_GRACE}) is kept
-whatever references it, so an upload in flight (its bytes stored, its record not yet written) is never collected;
-give a grace period longer than the longest upload. --dry-run lists what would go and deletes nothing.
+drafts and replaced uploads leave behind. A blob stored (or uploaded again) less than --grace ago (default
+${DEFAULT_GRACE}) is kept whatever references it, so an upload in flight (its bytes stored, its record not yet
+written) is never collected; give a grace period longer than the longest upload. --dry-run lists what would go and deletes nothing.
 The stores are chosen as for \`signet serve\` (--data, or --database/SIGNET_DATABASE_URL and
 --blobs/SIGNET_BLOBS_URL); the embedded default's folder must not be in use by a running \`signet serve\`.`,
   json: 'print {scanned, referenced, young, deleted: [{sha256, size}], deletedBytes, dryRun}',

@@ -521,7 +521,8 @@ class BucketOps {
 }
 
 // Only a missing key: a missing bucket (NoSuchBucket, also a 404) is the store being unavailable. A HEAD has no body
-// to tell them apart (both are "NotFound"), so `stat` in a missing bucket finds nothing; any write then fails.
+// to tell them apart (both are "NotFound"), so `stat` in a missing bucket finds nothing; any write then fails, and
+// `ping` (HeadBucket) is what tells a missing bucket, for /readyz and the start-up check.
 function isNotFound(error: unknown): boolean {
   return error instanceof S3ServiceException && (error.name === 'NotFound' || error.name === 'NoSuchKey');
 }
