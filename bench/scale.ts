@@ -22,7 +22,8 @@
 //   pnpm bench scale [--only reads,init,upload] [--duration S] [--connections N] [--upload-mib N] [--init-runs N]
 //                    [--init-binary-mib N]
 // `--only init` runs just the terraform figure (PostgreSQL, s3rver and two replicas, no wrk load): for a machine that
-// others are using, where the read figures would mean little anyway.
+// others are using, where the read figures would mean little anyway. bench/index.ts passes only the flags it lists
+// for `scale`; until --only and --init-binary-mib are among them, run `node --import tsx bench/scale.ts --only init`.
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, readFileSync } from 'node:fs';
