@@ -1,12 +1,13 @@
 // `signet serve` in-process: the admin token is made only by a start that listens (a busy port burns nothing),
 // a busy port is a usage error naming --port, and the human banner's snippets name what the registry serves.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { promisify } from 'node:util';
 
 import { buildExampleRelease, type ExampleRelease } from '@signet/registry/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -106,11 +107,40 @@ describe('signet serve on a busy port', () => {
     expect(second.banner).toContain('Admin token: the one printed at first start');
   });
 
+  it('with --workers 2, refuses the busy port the same way before any worker starts, and makes no admin token', async () => {
+    const data = join(dir, 'busy-workers');
+    const busy = await run(['serve', '--data', data, '--port', String(busyPort), '--workers', '2']);
+    expect(busy.code).toBe(EXIT.usage);
+    expect(busy.stderr).toContain(`Cannot listen on 127.0.0.1:${busyPort}: the port is in use`);
+    expect(busy.stdout).toBe('');
+    // The folder was opened (and freed again) by the primary, and no admin token was stored for nobody to see.
+    const again = await serveBanner(data);
+    await again.stop();
+    expect(again.adminToken).toMatch(/^signet_/);
+  });
+
   it('with --json, answers the busy port as one JSON error with exit 2', async () => {
     const busy = await run(['serve', '--data', join(dir, 'busy-json'), '--port', String(busyPort), '--json']);
     expect(busy.code).toBe(EXIT.usage);
     expect(JSON.parse(busy.stdout)).toMatchObject({ ok: false, error: { code: 'USAGE' } });
     expect(JSON.parse(busy.stdout).error.message).toContain('--port 0');
+  });
+});
+
+describe('signet serve /metrics', () => {
+  it('serves Prometheus metrics on the embedded default, counting the requests answered', async () => {
+    const server = await serveBanner(join(dir, 'metrics'));
+    try {
+      // curl in a child process without blocking: the server runs on this event loop.
+      const get = async (path: string) =>
+        (await promisify(execFile)('curl', ['-sS', '--cacert', server.caFile, `${server.url}${path}`])).stdout;
+      for (let i = 0; i < 3; i++) expect(await get('/healthz')).toContain('"ok"');
+      const metrics = await get('/metrics');
+      expect(metrics).toMatch(/^signet_http_requests_total\{method="GET",route="\/healthz",status="200"\} 3$/m);
+      expect(metrics).toContain('signet_process_resident_memory_bytes');
+    } finally {
+      await server.stop();
+    }
   });
 });
 
