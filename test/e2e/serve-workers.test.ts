@@ -7,6 +7,7 @@
 // Which worker answers a connection is the primary's choice (round-robin), so the tests never assume an order: each
 // probe opens a fresh connection, asks /healthz which worker it reached, and asks its question on that same
 // connection.
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,13 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { createRegistryClient, type RegistryClient } from '@signet/client';
-import { buildExampleRelease, type ExampleRelease } from '@signet/registry/testing';
+import {
+  buildExampleRelease,
+  postgresUnavailableReason,
+  startPostgres,
+  type ExampleRelease,
+  type PostgresServer,
+} from '@signet/registry/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { runSignet } from '../helpers/cli';
@@ -22,7 +29,11 @@ import { startSignetServe, type SignetServer } from '../helpers/registry';
 import { requiredProvidersConfig, runTerraform } from '../helpers/terraform';
 import { requireTool } from '../helpers/tools';
 
+// s3rver runs in this process (the helper the S3 store's tests use); the workers reach it over HTTP.
+import { startTestS3Server, type TestS3Server } from '../../packages/registry/src/testing/s3-server';
+
 const terraform = requireTool('terraform');
+const noPostgres = postgresUnavailableReason();
 const VERSIONS = '/v1/providers/acme/hello/versions';
 
 interface Answer {
@@ -305,5 +316,68 @@ describe.skipIf(!terraform)(
         await next.stop();
       }
     }, 90_000);
+  },
+);
+
+describe.skipIf(noPostgres !== undefined)(
+  `signet serve --workers 2 on PostgreSQL and a bucket${noPostgres ? ` — SKIPPED: ${noPostgres}` : ''}`,
+  () => {
+    let postgres: PostgresServer;
+    let s3: TestS3Server;
+
+    beforeAll(async () => {
+      work = await mkdtemp(join(tmpdir(), 'signet-workers-scale-'));
+      [postgres, s3] = await Promise.all([startPostgres(), startTestS3Server()]);
+      const databaseUrl = await postgres.createDatabase('signet');
+      const bucket = await s3.createBucket();
+      const blobsUrl = `s3://${bucket}?endpoint=${encodeURIComponent(s3.endpoint)}&region=us-east-1&forcePathStyle=true`;
+      server = await startSignetServe({
+        dataDir: join(work, 'data'),
+        adminToken: `signet_${randomBytes(24).toString('base64url')}`,
+        extraArgs: ['--workers', '2', '--database', databaseUrl, '--blobs', blobsUrl, '--shutdown-timeout', '2s'],
+        env: {
+          SIGNET_URL_SIGNING_KEY: randomBytes(32).toString('hex'),
+          AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+        },
+      });
+      ca = await readFile(server.caFile, 'utf8');
+      client = await createRegistryClient({ url: server.url, token: server.adminToken, caFile: server.caFile });
+    }, 120_000);
+
+    afterAll(async () => {
+      await client?.close().catch(() => {});
+      await server?.stop();
+      await s3?.close();
+      await postgres?.stop();
+      if (work) await rm(work, { recursive: true, force: true });
+    });
+
+    it('serves from two workers, each on its own connections, and a change made through one reaches the other', async () => {
+      const workers = await distinctWorkers(2);
+      expect(workers.size).toBe(2);
+      await client.createNamespace({ name: 'acme', visibility: 'public' });
+      const namespaces = '/api/v1/namespaces';
+      const token = server.adminToken;
+      const listsAcme = (answers: Answer[]) =>
+        answers[0]?.status === 200 && JSON.stringify(answers[0].json).includes('"acme"');
+      expect(await untilEveryWorker(new Set(workers.keys()), 5_000, [namespaces], listsAcme, token)).toEqual([]);
+      const created = await client.createToken({ name: 'reader', role: 'read', namespaces: ['acme'] });
+      const keys = '/api/v1/namespaces/acme/keys';
+      const status = (expected: number) => (answers: Answer[]) => answers[0]?.status === expected;
+      expect(await untilEveryWorker(new Set(workers.keys()), 20_000, [keys], status(200), created.token)).toEqual([]);
+      await client.revokeToken(created.id);
+      // PostgreSQL LISTEN/NOTIFY carries the revocation between the workers, as between replicas.
+      const accepting = await untilEveryWorker(new Set(workers.keys()), 1_000, [keys], status(403), created.token);
+      expect(accepting).toEqual([]);
+    }, 60_000);
+
+    it('stops both workers on SIGTERM and exits 0', async () => {
+      const pids = [...(await distinctWorkers(2)).values()];
+      const exited = new Promise<number | null>((resolve) => server.process.once('exit', (code) => resolve(code)));
+      server.process.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      for (const pid of pids) expect(isAlive(pid)).toBe(false);
+    }, 60_000);
   },
 );
