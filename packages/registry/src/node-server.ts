@@ -116,13 +116,15 @@ function createShutdownTracker() {
   let closeIdle: (() => void) | undefined;
   return {
     wrap(listener: RequestListener): RequestListener {
+      // One function for every response (no closure per request): 'close' comes once, with the response as `this`.
+      function onClose(this: ServerResponse) {
+        active.delete(this);
+        if (closeIdle) setImmediate(closeIdle);
+      }
       return (req, res) => {
         if (closeIdle) res.shouldKeepAlive = false;
         active.add(res);
-        res.once('close', () => {
-          active.delete(res);
-          if (closeIdle) setImmediate(closeIdle);
-        });
+        res.on('close', onClose);
         listener(req, res);
       };
     },
@@ -277,20 +279,46 @@ function withRequestMetrics(
   routeOf: StartServerOptions['routeOf'],
   listener: RequestListener,
 ): RequestListener {
+  const route = routeOf ? rememberRoutes(routeOf) : () => 'unmatched';
   return (req, res) => {
     const started = performance.now();
     res.once('close', () => {
       const method = req.method ?? '';
-      const path = (req.url ?? '').split('?', 1)[0]!;
+      const url = req.url ?? '';
+      const mark = url.indexOf('?');
       const status = !res.writableFinished && !res.headersSent ? 499 : res.statusCode;
       metrics.observeRequest({
         method,
-        route: routeOf ? routeOf(method, path) : 'unmatched',
+        route: route(method, mark === -1 ? url : url.slice(0, mark)),
         status,
         seconds: (performance.now() - started) / 1000,
       });
     });
     listener(req, res);
+  };
+}
+
+/** Paths whose route pattern is remembered, and the longest path remembered. */
+const ROUTES_KEPT = 1_000;
+const LONGEST_REMEMBERED_PATH = 256;
+
+/**
+ * `routeOf` remembered per method and path: matching the app's router for every request cost as much as the
+ * fast path's whole answer, and the hot reads ask for the same few paths again and again. Bounded in entries and
+ * length: a client inventing paths only makes it start over.
+ */
+function rememberRoutes(routeOf: (method: string, path: string) => string): (method: string, path: string) => string {
+  const known = new Map<string, string>();
+  return (method, path) => {
+    if (path.length > LONGEST_REMEMBERED_PATH) return routeOf(method, path);
+    const key = `${method} ${path}`;
+    let route = known.get(key);
+    if (route === undefined) {
+      route = routeOf(method, path);
+      if (known.size >= ROUTES_KEPT) known.clear();
+      known.set(key, route);
+    }
+    return route;
   };
 }
 

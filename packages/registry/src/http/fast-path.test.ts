@@ -237,3 +237,23 @@ describe('fast path: JSON', () => {
     }
   });
 });
+
+describe('fast path: JSON after a change', () => {
+  it('never answers a remembered URL with a document a change replaced', async () => {
+    const path = '/v1/providers/acme/hello/versions';
+    await send(fast.url, path);
+    const before = await both(path);
+    expect(before).toMatchObject({ status: 200, fastPath: true });
+    expect(JSON.parse(before.body.toString()).warnings).toBeUndefined();
+    const deprecated = await registry.call('POST', '/api/v1/providers/acme/hello/versions/1.0.0/deprecate', {
+      json: { message: 'use 2.0' },
+    });
+    expect(deprecated.status).toBe(200);
+    // The change dropped the view: the app answers (and loads the new one), then the fast path answers that.
+    const calls = appCalls;
+    const after = await send(fast.url, path);
+    expect(appCalls).toBe(calls + 1);
+    expect(JSON.parse(after.body.toString()).warnings).toEqual(['Version 1.0.0 of acme/hello is deprecated: use 2.0']);
+    expect(await both(path)).toEqual({ ...after, fastPath: true });
+  });
+});

@@ -71,6 +71,11 @@ export interface ReadModel {
   provider(namespace: string, type: string): Promise<ProviderView | undefined>;
   /** The view if it is loaded and fresh, else `undefined` (without loading it): for answers that cannot wait. */
   peek(namespace: string, type: string): ProviderView | undefined;
+  /**
+   * True while `view` (as `peek` gave it) is still the one `peek` would give: kept, not replaced, invalidated or
+   * evicted since, and fresh. Cheaper than `peek` (no key to build, no lookup): for answers remembered by URL.
+   */
+  isCurrent(view: ProviderView): boolean;
   /** Call after every change to what the read side shows (publish, deprecate, yank). */
   invalidate(namespace: string, type: string): void;
   /** Drops every view and namespace kept (a change feed that may have missed events). */
@@ -102,10 +107,13 @@ export const DEFAULT_READ_MODEL_LIMITS: Required<ReadModelLimits> = {
 export function createReadModel(metadata: MetadataStore, ttlMs = 5_000, limits: ReadModelLimits = {}): ReadModel {
   const { maxViews, maxViewBytes, maxNamespaces } = { ...DEFAULT_READ_MODEL_LIMITS, ...limits };
   const fresh = (loadedAt: number) => Date.now() - loadedAt <= ttlMs;
+  // Views that left the cache (replaced, invalidated, evicted): `isCurrent` is false for them from then on.
+  const retired = new WeakSet<ProviderView>();
   const views = new LRUCache<string, ProviderView>({
     max: maxViews,
     maxSize: maxViewBytes,
     sizeCalculation: (view) => Math.max(1, view.bytes),
+    dispose: (view) => retired.add(view),
   });
   // Loads in flight, one per provider; bounded by the requests in flight. An invalidation drops the entry, so a
   // load it overtook never lands in `views`.
@@ -149,6 +157,7 @@ export function createReadModel(metadata: MetadataStore, ttlMs = 5_000, limits: 
       const view = views.get(`${namespace}/${type}`);
       return view && fresh(view.loadedAt) ? view : undefined;
     },
+    isCurrent: (view) => fresh(view.loadedAt) && !retired.has(view),
     invalidate(namespace, type) {
       loading.delete(`${namespace}/${type}`);
       views.delete(`${namespace}/${type}`);

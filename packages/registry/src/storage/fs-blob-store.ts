@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Dirent } from 'node:fs';
-import { mkdir, open, opendir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, opendir, rename, rm, stat, unlink, utimes, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 import {
   isSha256,
@@ -39,7 +39,7 @@ export async function openFsBlobStore(options: FsBlobStoreOptions): Promise<Blob
   await mkdir(tmpDir, { recursive: true });
   const pathOf = (sha256: string) => join(root, sha256.slice(0, 2), sha256.slice(2));
 
-  return {
+  const store: BlobStore = {
     put: async (source, putOptions) => (await stageBlob(source, putOptions, tmpDir, pathOf)).commit(),
     stage: (source, putOptions) => stageBlob(source, putOptions, tmpDir, pathOf),
     async stat(sha256) {
@@ -66,6 +66,40 @@ export async function openFsBlobStore(options: FsBlobStoreOptions): Promise<Blob
     presignGet: () => Promise.resolve(undefined),
     presigns: false,
   };
+  blobFileOpeners.set(store, async (sha256, range) => {
+    const handle = isSha256(sha256) ? await openFile(pathOf(sha256)) : undefined;
+    if (!handle) throw new StoreNotFoundError(`Blob ${JSON.stringify(sha256)} does not exist.`);
+    return openBlobFile(handle, range);
+  });
+  return store;
+}
+
+/**
+ * A blob's open file, to send it to one writer from reused buffers (`sendTo`), or to let go of it (`close`). One
+ * of the two must be called: the file stays open until then.
+ */
+export interface BlobFile {
+  /**
+   * Writes the bytes (the whole blob, or the range it was opened with) to `out` and ends it; on a read error,
+   * destroys `out` with it. Closes the file when done, when `out` closes first (a client gone) or on an error.
+   */
+  sendTo(out: Writable): void;
+  close(): void;
+}
+
+/** How a store opened here opens a blob's file; `undefined` for any other store. */
+export type BlobFileOpener = (sha256: string, range?: ByteRange) => Promise<BlobFile>;
+
+const blobFileOpeners = new WeakMap<BlobStore, BlobFileOpener>();
+
+/**
+ * The file opener of a store made by `openFsBlobStore`, for a writer that sends files itself (the fast path):
+ * `open` gives a Readable whose every chunk is a fresh buffer, since its reader may keep them; a file sent with
+ * `sendTo` goes through a few buffers used again and again, which saves allocating and collecting 1 MiB per MiB
+ * sent (a 128 MiB download made V8 run a full collection several times: half the CPU of the download).
+ */
+export function blobFileOpenerOf(store: BlobStore): BlobFileOpener | undefined {
+  return blobFileOpeners.get(store);
 }
 
 async function stageBlob(
@@ -118,13 +152,22 @@ async function stageBlob(
 
 async function commitBlob(tmpPath: string, sha256: string, size: number, target: string): Promise<StoredBlob> {
   try {
-    const created = !(await statFile(target));
+    // Identical bytes already there are named again now: their age restarts, so `signet gc`'s grace period counts
+    // from this upload. Touching them is also the check that they are there (a collector may just have deleted them).
+    const now = new Date();
+    const created = !(await utimes(target, now, now).then(
+      () => true,
+      (error: unknown) => {
+        if (isMissing(error)) return false;
+        throw error;
+      },
+    ));
     if (created) {
       await mkdir(dirname(target), { recursive: true });
       await rename(tmpPath, target);
       await syncDirectory(dirname(target));
     } else {
-      await rm(tmpPath, { force: true }); // identical bytes are already there
+      await rm(tmpPath, { force: true });
     }
     return { sha256, size, created };
   } catch (error) {
@@ -252,6 +295,113 @@ async function readBlob(handle: FileHandle, range: ByteRange | undefined): Promi
     await handle.close();
     throw error;
   }
+}
+
+async function openBlobFile(handle: FileHandle, range: ByteRange | undefined): Promise<BlobFile> {
+  let start = 0;
+  let end: number;
+  try {
+    const { size } = await handle.stat();
+    if (range !== undefined && !isWithin(range, size)) throw new BlobRangeError(range, size);
+    if (range !== undefined) start = range.start;
+    end = range === undefined ? size : range.end + 1;
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  let used = false;
+  const take = () => {
+    if (used) throw new Error('A blob file is sent or closed once: expected one call of sendTo or close, found two.');
+    used = true;
+  };
+  return {
+    sendTo(out) {
+      take();
+      sendFile(handle, start, end, out);
+    },
+    close() {
+      take();
+      void handle.close().catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * Buffers a download is sent from, kept between downloads (at most `SEND_BUFFERS_KEPT`, 8 MiB) so that a busy
+ * server allocates none. A buffer comes back only from the write callback of the chunk it carried: then the socket
+ * has copied it (into the kernel, or into TLS) or dropped it with its connection, so nothing reads it any more.
+ */
+const spareBuffers: Buffer[] = [];
+const SEND_BUFFERS_KEPT = 8;
+/** Chunks of one download read ahead or being written: two, one read while the other is written. */
+const SEND_BUFFERS_IN_FLIGHT = 2;
+
+function takeBuffer(): Buffer {
+  return spareBuffers.pop() ?? Buffer.allocUnsafeSlow(READ_CHUNK_BYTES);
+}
+
+function giveBack(buffer: Buffer): void {
+  if (spareBuffers.length < SEND_BUFFERS_KEPT) spareBuffers.push(buffer);
+}
+
+/**
+ * Sends bytes `start` to `end` (exclusive) of `handle` to `out`, one `READ_CHUNK_BYTES` read while the last chunk is
+ * written, then ends `out`. Only the bytes read are written (a reused buffer's older bytes never are). Stops when
+ * `out` closes (the client went away: its pending write callbacks may never come) and closes the file in every case.
+ */
+function sendFile(handle: FileHandle, start: number, end: number, out: Writable): void {
+  let position = start;
+  let writing = 0;
+  let reading = false;
+  let done = false;
+  const finish = (error?: Error) => {
+    if (done) return;
+    done = true;
+    out.off('close', onClose);
+    void handle.close().catch(() => undefined);
+    if (error) out.destroy(error);
+    else out.end();
+  };
+  const onClose = () => {
+    // `out` is gone: nothing more to write or end.
+    done = true;
+    void handle.close().catch(() => undefined);
+  };
+  const pump = () => {
+    if (done || reading || writing >= SEND_BUFFERS_IN_FLIGHT) return;
+    if (position >= end) {
+      finish(); // the last chunks are queued; `end` lets them drain first
+      return;
+    }
+    reading = true;
+    const buffer = takeBuffer();
+    handle.read(buffer, 0, Math.min(buffer.length, end - position), position).then(
+      ({ bytesRead }) => {
+        reading = false;
+        if (done) return giveBack(buffer);
+        if (bytesRead === 0) {
+          giveBack(buffer);
+          return finish(new Error(`The blob file ended at byte ${position}, expected ${end}.`));
+        }
+        position += bytesRead;
+        writing++;
+        out.write(bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead), (error) => {
+          writing--;
+          giveBack(buffer);
+          if (error) finish(error);
+          else pump();
+        });
+        pump();
+      },
+      (error: Error) => {
+        reading = false;
+        giveBack(buffer);
+        finish(error);
+      },
+    );
+  };
+  out.once('close', onClose);
+  pump();
 }
 
 function isWithin(range: ByteRange, size: number): boolean {
