@@ -149,8 +149,7 @@ export async function startWorkerCluster(options: WorkerClusterOptions): Promise
       starting.reject(new WorkerStartError('WORKER_FAILED', `A worker ${how} before it listened.`));
       return;
     }
-    const shortLives = Date.now() - slot.startedAt < SHORT_LIFE_MS ? slot.shortLives + 1 : 0;
-    const delay = shortLives === 0 ? 0 : Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (shortLives - 1));
+    const { shortLives, delay } = planRestart(Date.now() - slot.startedAt, slot.shortLives);
     options.log(
       `signet serve: worker ${slot.worker.id} (pid ${slot.worker.process.pid}) ${how}; starting another${delay ? ` in ${delay / 1000} s` : ''}.`,
     );
@@ -214,6 +213,16 @@ export async function startWorkerCluster(options: WorkerClusterOptions): Promise
     workerPids: () => [...slots.values()].flatMap((slot) => (slot.worker.process.pid ? [slot.worker.process.pid] : [])),
     close: () => (closing ??= close()),
   };
+}
+
+/**
+ * When to start the next worker after one died: at once after a long life; after a short one (< 10 s), 0.5 s, then
+ * doubling with each short life in a row up to 30 s, so a worker that cannot start does not spin a core.
+ */
+export function planRestart(livedMs: number, shortLivesBefore: number): { shortLives: number; delay: number } {
+  const shortLives = livedMs < SHORT_LIFE_MS ? shortLivesBefore + 1 : 0;
+  const delay = shortLives === 0 ? 0 : Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (shortLives - 1));
+  return { shortLives, delay };
 }
 
 /**
