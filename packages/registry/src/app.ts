@@ -10,7 +10,7 @@ import type { ChangeFeed } from './change-feed/change-feed';
 import { withChangeEvents } from './change-feed/change-events';
 import { createAuthenticator, type Principal } from './http/auth';
 import { mountApiRoutes } from './http/api-routes';
-import { errorBody, HttpError, toHttpError } from './http/errors';
+import { errorBody, HttpError, isOperatorProblem, takeSuppressedErrors, toHttpError } from './http/errors';
 import { mountHealthRoutes, type ReadinessCheck } from './http/health-routes';
 import { createFastPath, type FastPath } from './http/fast-path';
 import { mountProtocolRoutes } from './http/protocol-routes';
@@ -45,7 +45,10 @@ export interface RegistryAppOptions {
   zipLimits?: ZipLimits | undefined;
   /** How stale the read model may be when other processes share the store. Default 5 s. */
   readCacheTtlMs?: number | undefined;
-  /** Called with every unexpected (5xx) error; the response never carries its details. */
+  /**
+   * Called with every unexpected (5xx) error, a full or unreachable store (507, 503) and an error met while cleaning
+   * up after another; the response never carries their details.
+   */
   onError?: ((error: unknown, request: Request) => void) | undefined;
   /**
    * Where the store's changes are announced and heard (change-feed/): every publish, deprecation, yank, restore,
@@ -129,8 +132,11 @@ export function createRegistryApp(options: RegistryAppOptions): RegistryApp {
     // A client that went away (or timed out) mid-request is not a server fault: no error log, no 5xx. The answer
     // reaches no one; the access log shows the request as aborted.
     if (!http && isClientGone(c.req.raw)) return new Response(null, { status: 499 });
+    // Logged: a server fault, a full or unreachable store (a known code, but the operator's to fix), and whatever
+    // failed while cleaning up after the error.
+    if (!http || isOperatorProblem(http)) options.onError?.(error, c.req.raw);
+    for (const suppressed of takeSuppressedErrors(error)) options.onError?.(suppressed, c.req.raw);
     if (!http) {
-      options.onError?.(error, c.req.raw);
       return c.json({ errors: [{ code: 'INTERNAL', message: 'The registry failed; the error is in its log.' }] }, 500);
     }
     return c.json(errorBody(http), http.status, http.headers);

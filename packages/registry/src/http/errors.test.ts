@@ -10,11 +10,14 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { StoreFullError } from '../storage/errors';
+import { createRegistryApp } from '../app';
+import { StoreFullError, StoreUnavailableError } from '../storage/errors';
 import type { BlobStore } from '../storage/blob-store';
+import { openMemoryBlobStore } from '../storage/memory-blob-store';
+import { openMemoryMetadataStore } from '../storage/memory-metadata-store';
 import { openSqliteDatabase } from '../storage/sqlite-database';
 import { buildExampleRelease, openTestRegistry, type ExampleRelease, type TestRegistry } from '../testing';
-import { errorBody, STATUS_BY_CODE, statusOfCode, toHttpError } from './errors';
+import { errorBody, HttpError, isOperatorProblem, STATUS_BY_CODE, statusOfCode, toHttpError } from './errors';
 
 // /dev/full is Linux's; elsewhere these cases are skipped (titled so), the SQLite one still runs.
 const HAS_DEV_FULL = existsSync('/dev/full');
@@ -136,5 +139,68 @@ describe.skipIf(!HAS_DEV_FULL)(`an upload whose write meets ENOSPC${NEEDS_DEV_FU
     expect(body.errors[0]?.message).toContain('the uploaded file');
     expect(body.errors[0]?.message).not.toContain('/dev/full');
     expect(await registry.metadata.listFiles('acme', 'hello', '1.0.0')).toEqual([]);
+  });
+});
+
+describe("the app's error handler and the operator", () => {
+  const ADMIN = 'signet_errors-operator-admin';
+
+  /** An app whose namespace list fails with `failure` (none: it answers); every onError call recorded. */
+  async function appFailingWith(failure: () => Error | undefined) {
+    const store = await openMemoryMetadataStore();
+    const reported: { error: unknown; request: Request }[] = [];
+    const app = createRegistryApp({
+      metadata: {
+        ...store,
+        listNamespaces: async () => {
+          const error = failure();
+          if (error) throw error;
+          return store.listNamespaces();
+        },
+      },
+      blobs: openMemoryBlobStore(),
+      adminToken: ADMIN,
+      onError: (error, request) => reported.push({ error, request }),
+    });
+    const get = (path: string) => app.request(path, { headers: { authorization: `Bearer ${ADMIN}` } });
+    return { get, reported };
+  }
+
+  it('reports a full disk (507 STORAGE_FULL) once per request, as the error the store threw, without the token', async () => {
+    const full = new StoreFullError('database', { cause: new Error('database or disk is full') });
+    const { get, reported } = await appFailingWith(() => full);
+    const first = await get('/api/v1/namespaces');
+    expect(first.status).toBe(507);
+    expect(reported).toHaveLength(1);
+    expect(reported[0]?.error).toBe(full);
+    expect(new URL(reported[0]!.request.url).pathname).toBe('/api/v1/namespaces');
+    expect(`${String((full as Error).stack)} ${full.message}`).not.toContain(ADMIN);
+    expect((await get('/api/v1/namespaces')).status).toBe(507);
+    expect(reported).toHaveLength(2); // one per occurrence, never twice for one request
+  });
+
+  it('reports an unreachable store (503 STORE_UNAVAILABLE) once per request', async () => {
+    const down = new StoreUnavailableError(
+      'Expected the PostgreSQL database db:5432/signet to answer, found it unreachable.',
+    );
+    const { get, reported } = await appFailingWith(() => down);
+    const answer = await get('/api/v1/namespaces');
+    expect(answer.status).toBe(503);
+    expect(answer.headers.get('retry-after')).toBe('5');
+    expect(reported.map((r) => r.error)).toEqual([down]);
+  });
+
+  it('does not report what the client is answered for its own request (4xx) nor a store that answers', async () => {
+    const { get, reported } = await appFailingWith(() => undefined);
+    expect((await get('/api/v1/namespaces')).status).toBe(200);
+    expect((await get('/api/v1/namespaces/nope')).status).toBe(404);
+    expect(reported).toEqual([]);
+  });
+
+  it("knows which answers are the operator's to fix", () => {
+    expect(isOperatorProblem(new HttpError(507, 'STORAGE_FULL', 'full'))).toBe(true);
+    expect(isOperatorProblem(new HttpError(503, 'STORE_UNAVAILABLE', 'down'))).toBe(true);
+    expect(isOperatorProblem(new HttpError(503, 'BUSY', 'busy'))).toBe(false); // load, not a fault: the access log has it
+    expect(isOperatorProblem(new HttpError(409, 'UPLOAD_CONFLICT', 'publishing'))).toBe(false);
   });
 });

@@ -163,3 +163,34 @@ function retryAfterHeaders(error: { code: string; retryAfterSeconds?: unknown })
 export function errorBody(error: HttpError): { errors: ErrorEntry[] } {
   return { errors: error.errors };
 }
+
+/**
+ * Codes answered with their own status that the operator must still hear of: the store is full or cannot be
+ * reached. The app's error handler reports them (once per request) besides the answer, so that a full disk is more
+ * than a 507 in the access log.
+ */
+const OPERATOR_CODES: ReadonlySet<string> = new Set<ApiErrorCode>(['STORAGE_FULL', 'STORE_UNAVAILABLE']);
+
+/** True for an answer that is no fault of the server's code but one its operator must fix (see OPERATOR_CODES). */
+export function isOperatorProblem(error: HttpError): boolean {
+  return error.errors.some((entry) => OPERATOR_CODES.has(entry.code));
+}
+
+// Errors met while cleaning up after the one a request is answered with (the lease of a publish that failed, whose
+// release failed too): the client gets the first, the log gets both. Weakly keyed: an error nobody handles is freed.
+const SUPPRESSED = new WeakMap<object, unknown[]>();
+
+/** Notes `suppressed`, which happened while handling `error`, for the error handler to report with `error`. */
+export function noteSuppressedError(error: unknown, suppressed: unknown): void {
+  // Handlers throw Error objects; a thrown primitive cannot carry a note (nothing reports it then).
+  if (typeof error !== 'object' || error === null) return;
+  SUPPRESSED.set(error, [...(SUPPRESSED.get(error) ?? []), suppressed]);
+}
+
+/** The errors noted with `error`, handed out once. */
+export function takeSuppressedErrors(error: unknown): unknown[] {
+  if (typeof error !== 'object' || error === null) return [];
+  const noted = SUPPRESSED.get(error) ?? [];
+  SUPPRESSED.delete(error);
+  return noted;
+}

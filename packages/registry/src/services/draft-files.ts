@@ -50,6 +50,7 @@ export async function putDraftFile(deps: DraftServiceDeps, input: PutDraftFileIn
   const files = await deps.metadata.listFiles(record.namespace, record.type, record.version);
   const existing = files.find((f) => f.fileName === fileName);
   if (record.state === 'published') return compareWithPublished(input, existing, cap);
+  await deps.failedLeases.settle(record); // before any byte is staged: a lease left by a failed publish
 
   const { namespace } = record;
   const room = deps.draftQuotaBytes - (await deps.metadata.sumDraftBytes(namespace)) + (existing?.size ?? 0);
@@ -106,6 +107,7 @@ export async function deleteDraftFile(
 ): Promise<VersionFileRecord> {
   const { namespace, type, version } = record;
   if (record.state === 'published') throw published(record);
+  await deps.failedLeases.settle(record);
   const removed = await deps.metadata
     .deleteFile(namespace, type, version, fileName)
     .catch(async (error: unknown) => Promise.reject(await explainStoreRefusal(deps, record, error)));

@@ -3,6 +3,7 @@ import { DEFAULT_ZIP_LIMITS, type ZipLimits } from '@signet/core/node';
 import type { BlobStore } from '../storage/blob-store';
 import type { MetadataStore } from '../storage/metadata-store';
 import { createBlobKeeper, type BlobKeeper } from './blob-keeper';
+import { createFailedLeases, type FailedLeases } from './failed-leases';
 import { createReportCache, type ReportCache, type ReportCacheOptions } from './report-cache';
 import { createValidationGate, type ValidationGate, type ValidationGateOptions } from './validation-gate';
 
@@ -18,6 +19,8 @@ export interface DraftServiceDeps {
   keeper: BlobKeeper;
   reports: ReportCache;
   validations: ValidationGate;
+  /** Publish leases whose release failed, released before their draft's next change. */
+  failedLeases: FailedLeases;
 }
 
 /** Options of `createDraftServiceDeps`; every limit has a default. */
@@ -48,5 +51,6 @@ export function createDraftServiceDeps(options: DraftServiceOptions): DraftServi
     keeper: createBlobKeeper(metadata, blobs),
     reports: createReportCache(options.reportCache),
     validations: createValidationGate(options.validations),
+    failedLeases: createFailedLeases(metadata),
   };
 }

@@ -2,7 +2,7 @@ import { normalizeProtocols, parseVersion } from '@signet/core';
 
 import { MAX_VERSION_LENGTH, mustProvider } from '../http/api-kit';
 import type * as S from '../http/api-schemas';
-import { HttpError } from '../http/errors';
+import { HttpError, noteSuppressedError } from '../http/errors';
 import { prepareRelease, type PreparedRelease } from '../prepare-release';
 import type { VersionFileRecord, VersionRecord } from '../storage/records';
 import { explainStoreRefusal, formatVersion } from './draft-files';
@@ -72,6 +72,7 @@ export async function getDraftReport(deps: DraftServiceDeps, record: VersionReco
 /** Deletes a draft with its file records, then the bytes no other record uses. Published versions stay (409). */
 export async function deleteDraft(deps: DraftServiceDeps, record: VersionRecord): Promise<void> {
   const { namespace, type, version } = record;
+  await deps.failedLeases.settle(record);
   const result = await deps.metadata
     .deleteDraft(namespace, type, version)
     .catch(async (error: unknown) => Promise.reject(await explainStoreRefusal(deps, record, error)));
@@ -106,9 +107,10 @@ export async function publishDraft(deps: DraftServiceDeps, record: VersionRecord
       'KEY_NOT_IN_NAMESPACE',
       `Key ${record.keyId} of this draft was removed from namespace ${namespace}; add it again.`,
     );
+  await deps.failedLeases.settle(record); // a lease an earlier, failed publish could not release
   const lease = await deps.metadata.beginPublish(namespace, type, version, { leaseMs: PUBLISH_LEASE_MS });
   if (lease === undefined) throw alreadyPublished(record);
-  let flipped = false;
+  const leaseEnds = Date.now() + PUBLISH_LEASE_MS;
   try {
     const files = await deps.metadata.listFiles(namespace, type, version);
     const report = await deps.validations.run(() =>
@@ -119,11 +121,17 @@ export async function publishDraft(deps: DraftServiceDeps, record: VersionRecord
       ...prepareRelease({ namespace, type, version, protocols: record.protocols, report, key, files }),
       report: formatReportJson(report),
     };
-    flipped = await deps.metadata.publishVersion(namespace, type, version, prepared, { lease, files });
+    const flipped = await deps.metadata.publishVersion(namespace, type, version, prepared, { lease, files });
     if (!flipped) throw alreadyPublished(record);
     return { prepared, files };
-  } finally {
-    if (!flipped) await deps.metadata.abortPublish(namespace, type, version, lease);
+  } catch (error) {
+    // Not flipped: the draft's files are free again. If even that write fails, the client still learns why the
+    // publish failed (a 422 stays a 422), the log gets the release's error, and the draft's next change retries it.
+    await deps.metadata.abortPublish(namespace, type, version, lease).catch((releaseError: unknown) => {
+      deps.failedLeases.remember(record, lease, leaseEnds);
+      noteSuppressedError(error, releaseError);
+    });
+    throw error;
   }
 }
 
