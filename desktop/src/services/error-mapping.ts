@@ -32,6 +32,14 @@ const CODES: Record<string, ApiErrorCode> = {
   NAMESPACE_MISSING: 'REGISTRY_ERROR',
   KEY_MISSING: 'REGISTRY_ERROR',
   DATA_MISSING: 'REGISTRY_NOT_RUNNING',
+  STORAGE_FULL: 'REGISTRY_ERROR',
+};
+
+// Codes whose library message is written for someone else (a registry's operator) and needs the app's own words
+// first: here the user is the operator of the built-in registry, and the fix is on this machine.
+const LEADS: Record<string, string> = {
+  STORAGE_FULL:
+    "The disk that holds Signet's data is full, so nothing was stored. Free space on it (or move the data folder to a larger disk), then try again.",
 };
 
 /** The DesktopError for a known failure, or undefined for an unexpected one. */
@@ -51,7 +59,10 @@ export function toDesktopError(error: unknown): DesktopError | undefined {
     }
     return new DesktopError(error.status === 409 ? 'CONFLICT' : 'REGISTRY_ERROR', error.message, { cause: error });
   }
-  if (isSignetError(error))
-    return new DesktopError(CODES[error.code] ?? 'INPUT_INVALID', error.message, { cause: error });
+  if (isSignetError(error)) {
+    const lead = LEADS[error.code];
+    const message = lead === undefined ? error.message : `${lead} ${error.message}`;
+    return new DesktopError(CODES[error.code] ?? 'INPUT_INVALID', message, { cause: error });
+  }
   return undefined;
 }
