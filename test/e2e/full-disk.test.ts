@@ -7,13 +7,26 @@
 //   2. SQLite itself meeting the full disk on a metadata write (a filler file takes the last byte): nothing half
 //      written, and the same server takes the write once the filler is gone, without a restart;
 //   3. a publish on the full disk: the draft stays a draft with its files, and publishes once there is room.
-// After all of it a restart on the same folder serves the same versions, files and drafts.
+// After all of it a restart on the same folder serves the same versions, files and drafts. And a first start on a
+// tmpfs that is full from the start: `signet serve` exits 3 saying what is full and what to do (not a bare ENOSPC),
+// and starts once there is room.
 import { createCipheriv, createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, statfsSync, writeSync, type PathLike } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  statfsSync,
+  writeSync,
+  type PathLike,
+} from 'node:fs';
 import { mkdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 
 import { createRegistryClient, type RegistryClient } from '@signet/client';
 import { decryptPrivateKey } from '@signet/core';
@@ -22,7 +35,7 @@ import { writeExampleProject } from '@signet/core/testing';
 import { buildExampleRelease, type ExampleRelease } from '@signet/registry/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { spawnSignet } from '../helpers/cli';
+import { BIN, spawnSignet, TSX_LOADER } from '../helpers/cli';
 import { rawRequest, type RawRequestOptions } from '../helpers/https-request';
 import { startSignetServe, type SignetServer } from '../helpers/registry';
 
@@ -387,5 +400,66 @@ describe.skipIf(UNAVAILABLE !== undefined)(
       expect(await namespaces()).toEqual(before.namespaces);
       expect(tmpLeftovers()).toEqual([]);
     });
+  },
+);
+
+describe.skipIf(UNAVAILABLE !== undefined)(
+  `a first start on a full disk${UNAVAILABLE ? ` (skipped: ${UNAVAILABLE})` : ''}`,
+  () => {
+    let work: string;
+    let data: string;
+    let mounted = false;
+
+    beforeAll(() => {
+      work = mkdtempSync(join(tmpdir(), 'signet-full-start-'));
+      data = join(work, 'data');
+      mkdirSync(data);
+      execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${4 * MiB},mode=0700`, 'tmpfs', data], { stdio: 'pipe' });
+      mounted = true;
+    });
+
+    afterAll(async () => {
+      try {
+        if (mounted) unmount(data);
+      } finally {
+        if (work) await rm(work, { recursive: true, force: true });
+      }
+    });
+
+    it('has signet serve exit 3 saying what is full and what to do, and start once there is room', async () => {
+      const filler = join(data, 'filler');
+      fillDisk(filler);
+      expect(freeBytes(data)).toBe(0);
+      // Its own child with a time limit: a serve that started after all must not outlive the test.
+      const run = await promisify(execFile)(
+        process.execPath,
+        ['--import', TSX_LOADER, BIN, 'serve', '--data', data, '--port', '0'],
+        { cwd: work, env: { ...process.env, CI: 'true', SIGNET_ADMIN_TOKEN: ADMIN_TOKEN }, timeout: 60_000 },
+      ).then(
+        () => ({ code: 0, stderr: '' }),
+        (error: { code?: number; signal?: string; stderr?: string }) => ({
+          code: error.code ?? error.signal,
+          stderr: error.stderr ?? '',
+        }),
+      );
+      expect(run.code, run.stderr).toBe(3);
+      expect(run.stderr).toMatch(
+        /^signet: Expected to write ".*\/data\/signet\.db\.owner" \(it makes this process the owner of the embedded database\), found no space left on the volume of ".*\/data" \(ENOSPC\); nothing was changed\. Free space on that volume or grow it/,
+      );
+      expect(run.stderr).not.toMatch(/INTERNAL|\n\s+at /);
+      expect(readdirSync(data)).toEqual(['filler']); // no owner file, no half-made database
+
+      // What it said to do: free space, start again.
+      await unlink(filler);
+      const server = await startSignetServe({ dataDir: data, adminToken: ADMIN_TOKEN });
+      try {
+        expect(
+          (await rawRequest(server.url, await readFile(server.caFile, 'utf8'), { method: 'GET', path: '/healthz' }))
+            .status,
+        ).toBe(200);
+      } finally {
+        await server.stop();
+      }
+    }, 120_000);
   },
 );
