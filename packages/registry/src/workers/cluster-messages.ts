@@ -44,7 +44,8 @@ export type ClusterMessage =
   | { signetCluster: 'stop' }
   /** A worker asks for every worker's metrics, aggregated (it answers a `GET /metrics`). */
   | { signetCluster: 'metrics.request'; id: number }
-  | { signetCluster: 'metrics.answer'; id: number; text: string; contentType: string }
+  /** The sum; `error` instead when it could not be made (the worker then answers with its own figures). */
+  | { signetCluster: 'metrics.answer'; id: number; text?: string; contentType?: string; error?: string }
   /** The primary asks one worker for its own metrics. */
   | { signetCluster: 'metrics.collect'; id: number }
   | { signetCluster: 'metrics.collected'; id: number; metrics: MetricsJson };

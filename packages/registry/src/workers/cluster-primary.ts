@@ -130,7 +130,13 @@ export async function startWorkerCluster(options: WorkerClusterOptions): Promise
         return;
       }
       case 'metrics.request':
-        void metrics.gather().then((answer) => send({ signetCluster: 'metrics.answer', id: message.id, ...answer }));
+        metrics.gather().then(
+          (answer) => send({ signetCluster: 'metrics.answer', id: message.id, ...answer }),
+          (error: unknown) => {
+            options.log(`signet serve: could not sum the workers' metrics: ${String(error)}`);
+            send({ signetCluster: 'metrics.answer', id: message.id, error: String(error) });
+          },
+        );
         return;
       case 'metrics.collected':
         metrics.collected(message.id, slot, message.metrics);

@@ -88,18 +88,22 @@ function disconnect(): void {
  */
 export function createWorkerMetrics(channel: MessageChannelLike): RegistryMetrics {
   const own = createRegistryMetrics({ processMetrics: true });
-  const waiting = new Map<number, (text: string) => void>();
+  const waiting = new Map<number, (text: string | undefined) => void>();
   let nextId = 0;
   channel.onMessage((message) => {
     if (!isClusterMessage(message)) return;
     if (message.signetCluster === 'metrics.collect') {
-      void own.registry.getMetricsAsJSON().then((metrics) => {
-        try {
-          channel.send({ signetCluster: 'metrics.collected', id: message.id, metrics } satisfies ClusterMessage);
-        } catch {
-          // the primary is gone
-        }
-      });
+      // A worker that cannot give its figures stays out of the sum (the primary stops waiting after 2 s).
+      own.registry.getMetricsAsJSON().then(
+        (metrics) => {
+          try {
+            channel.send({ signetCluster: 'metrics.collected', id: message.id, metrics } satisfies ClusterMessage);
+          } catch {
+            // the primary is gone
+          }
+        },
+        () => {},
+      );
     } else if (message.signetCluster === 'metrics.answer') {
       waiting.get(message.id)?.(message.text);
     }
