@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:https';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -25,6 +26,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { runSignet } from '../helpers/cli';
+import { rawRequest } from '../helpers/https-request';
 import { startSignetServe, type SignetServer } from '../helpers/registry';
 import { requiredProvidersConfig, runTerraform } from '../helpers/terraform';
 import { requireTool } from '../helpers/tools';
@@ -35,6 +37,7 @@ import { startTestS3Server, type TestS3Server } from '../../packages/registry/sr
 const terraform = requireTool('terraform');
 const noPostgres = postgresUnavailableReason();
 const VERSIONS = '/v1/providers/acme/hello/versions';
+const MiB = 2 ** 20;
 
 interface Answer {
   status: number;
@@ -146,6 +149,18 @@ async function distinctWorkers(count: number, attempts = 40): Promise<Map<number
   return workers;
 }
 
+/** True when a TCP connection to 127.0.0.1:port is accepted. */
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -166,7 +181,7 @@ describe.skipIf(!terraform)(
       release = await buildExampleRelease(join(work, 'hello-1'));
       server = await startSignetServe({
         dataDir,
-        extraArgs: ['--workers', '2', '--shutdown-timeout', '5s'],
+        extraArgs: ['--workers', '2', '--shutdown-timeout', '30s'],
       });
       ca = await readFile(server.caFile, 'utf8');
       client = await createRegistryClient({ url: server.url, token: server.adminToken, caFile: server.caFile });
@@ -295,10 +310,43 @@ describe.skipIf(!terraform)(
       workers.set(replacement!.worker, replacement!.pid);
     }, 90_000);
 
-    it('on SIGTERM to the primary, stops every worker, exits 0 and frees the data folder', async () => {
+    it('on SIGTERM to the primary, finishes the upload in flight on a worker, stops every worker, exits 0 and frees the data folder', async () => {
       const pids = [...workers.values()];
+      await client.createVersion('acme', 'hello', { version: '3.0.0', protocols: ['6'], key_id: release.keyId });
+      // 8 MiB into the draft, paused half-way until the registry refuses new connections.
+      const block = randomBytes(MiB);
+      let resume: () => void = () => {};
+      const gate = new Promise<void>((resolve) => (resume = resolve));
+      let halfSent: () => void = () => {};
+      const half = new Promise<void>((resolve) => (halfSent = resolve));
+      const upload = rawRequest(server.url, ca, {
+        method: 'PUT',
+        path: '/api/v1/providers/acme/hello/versions/3.0.0/files/terraform-provider-hello_3.0.0_linux_amd64.zip',
+        headers: {
+          authorization: `Bearer ${server.adminToken}`,
+          'content-type': 'application/octet-stream',
+          'content-length': String(8 * MiB),
+        },
+        body: (async function* () {
+          for (let i = 0; i < 4; i++) yield block;
+          halfSent();
+          await gate;
+          for (let i = 0; i < 4; i++) yield block;
+        })(),
+      });
+      await half;
       const exited = new Promise<number | null>((resolve) => server.process.once('exit', (code) => resolve(code)));
       server.process.kill('SIGTERM');
+      let open = true;
+      for (let i = 0; i < 200 && open; i++) {
+        open = await canConnect(server.port);
+        if (open) await sleep(50);
+      }
+      expect(open, 'the workers still accepted connections 10 s after SIGTERM').toBe(false);
+      resume();
+      // The worker's last store call (the file record) runs on the primary, which keeps the store open until then.
+      const answer = await upload;
+      expect(answer.status, answer.text).toBe(201);
       expect(await exited).toBe(0);
       for (const pid of pids) expect(isAlive(pid), `worker pid ${pid} outlived its primary`).toBe(false);
 
@@ -311,6 +359,13 @@ describe.skipIf(!terraform)(
           expect((versions.json.versions as { version: string }[]).map((v) => v.version)).toEqual(['1.0.0']);
         } finally {
           agent.destroy();
+        }
+        const nextClient = await createRegistryClient({ url: next.url, token: next.adminToken, caFile: next.caFile });
+        try {
+          const draft = await nextClient.getVersion('acme', 'hello', '3.0.0');
+          expect(draft?.files.map((f) => f.size)).toEqual([8 * MiB]);
+        } finally {
+          await nextClient.close();
         }
       } finally {
         await next.stop();
