@@ -2,7 +2,8 @@
 // through a few buffers that are used again, so these check what reuse could break. A writer that reads each chunk
 // only when it calls back (as a socket that queued it does) still gets every byte right, whole, by range and for
 // several files at once; a short last chunk carries no stale bytes of an earlier file; the file is closed when the
-// writer goes away mid-file and when the file turns out shorter than it was; other stores have no opener.
+// writer goes away mid-file and when the file turns out shorter than it was (and `open`'s stream fails on such a
+// file too); other stores have no opener.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -133,13 +134,23 @@ describe('fs blob store: sending a file from reused buffers', () => {
   });
 
   it('destroys the writer with an error when the file is shorter than when it was opened', async () => {
-    const { open, put, dataDir } = await openStore();
+    const { open, put, dataDir, store } = await openStore();
     const digest = await put(randomBytes(3 * MIB));
     const file = await open(digest);
     await truncate(join(dataDir, 'blobs', digest.slice(0, 2), digest.slice(2)), MIB + 5);
     const reader = lateReader();
     file.sendTo(reader.out);
     await expect(reader.ended).rejects.toThrow(`The blob file ended at byte ${MIB + 5}, expected ${3 * MIB}.`);
+    await expect.poll(() => openFiles(dataDir)).toBe(0);
+
+    // The stream `open` gives (the app's downloads, the zip checks) refuses a short file just as loudly.
+    const shortened = randomBytes(2 * MIB);
+    const other = await put(shortened);
+    const stream = await store.open(other);
+    await truncate(join(dataDir, 'blobs', other.slice(0, 2), other.slice(2)), 100);
+    await expect(async () => {
+      for await (const chunk of stream) expect(chunk).toBeDefined();
+    }).rejects.toThrow(`The blob file ended at byte 100, expected ${2 * MIB}.`);
     await expect.poll(() => openFiles(dataDir)).toBe(0);
   });
 
