@@ -25,7 +25,7 @@ import {
 } from '@signet/registry/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { runSignet } from '../helpers/cli';
+import { runSignet, spawnSignet } from '../helpers/cli';
 import { rawRequest } from '../helpers/https-request';
 import { startSignetServe, type SignetServer } from '../helpers/registry';
 import { requiredProvidersConfig, runTerraform } from '../helpers/terraform';
@@ -436,3 +436,38 @@ describe.skipIf(noPostgres !== undefined)(
     }, 60_000);
   },
 );
+
+describe('signet serve --workers 2 whose workers cannot start', () => {
+  it('fails the start once with the workers’ reason (exit 3), and leaves no process behind', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'signet-workers-fail-'));
+    try {
+      const run = await spawnSignet(
+        [
+          'serve',
+          '--workers',
+          '2',
+          '--port',
+          '0',
+          '--json',
+          '--data',
+          join(dir, 'data'),
+          // Nothing listens on port 1: each worker's PostgreSQL pool is refused as it opens.
+          '--database',
+          'postgres://signet@127.0.0.1:1/signet',
+          '--blobs',
+          's3://bucket?endpoint=http://127.0.0.1:1&region=us-east-1&forcePathStyle=true',
+        ],
+        {
+          cwd: dir,
+          env: { SIGNET_URL_SIGNING_KEY: 'k'.repeat(40), SIGNET_ADMIN_TOKEN: `signet_${'a'.repeat(32)}` },
+        },
+      );
+      // The run ends only once its output pipes close, and every worker holds them: no worker is left behind.
+      expect(run.code, run.stdout + run.stderr).toBe(3);
+      expect(run.json).toMatchObject({ ok: false, error: { code: 'STORE_UNAVAILABLE' } });
+      expect(run.json.error.message).toContain('Expected the PostgreSQL database 127.0.0.1:1/signet to answer');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

@@ -178,7 +178,11 @@ export async function startWorkerCluster(options: WorkerClusterOptions): Promise
           else slot.worker.once('exit', () => resolve());
         }),
     );
-    for (const slot of running) sendQuietly(slot.channel, { signetCluster: 'stop' });
+    for (const slot of running) {
+      // A worker still starting serves nothing yet, and may not be listening for `stop`: it goes at once.
+      if (slot.listening) sendQuietly(slot.channel, { signetCluster: 'stop' });
+      else if (!slot.worker.isDead()) slot.worker.process.kill('SIGKILL');
+    }
     const deadline = setTimeout(() => {
       for (const slot of running) if (!slot.worker.isDead()) slot.worker.process.kill('SIGKILL');
     }, options.setup.shutdownTimeoutMs + 5_000);
@@ -189,9 +193,11 @@ export async function startWorkerCluster(options: WorkerClusterOptions): Promise
 
   try {
     await new Promise<void>((resolve, reject) => {
+      const timeoutMs = options.startTimeoutMs ?? 60_000;
       const timer = setTimeout(
-        () => reject(new WorkerStartError('WORKER_FAILED', 'The workers did not all listen within 60 s.')),
-        options.startTimeoutMs ?? 60_000,
+        () =>
+          reject(new WorkerStartError('WORKER_FAILED', `The workers did not all listen within ${timeoutMs / 1000} s.`)),
+        timeoutMs,
       );
       starting = {
         resolve: () => {
