@@ -24,7 +24,6 @@ import { openFsBlobStore } from './storage/fs-blob-store';
 import type { MetadataStore } from './storage/metadata-store';
 import { openSqliteMetadataStore } from './storage/sqlite-metadata-store';
 import { startWorkerCluster } from './workers/cluster-primary';
-import { cacheRouteOf } from './workers/route-of-cache';
 
 /** Where each part of a local registry lives under its data folder. */
 export interface LocalRegistryPaths {
@@ -300,7 +299,7 @@ function startOneProcess(
       fetch: app.fetch,
       fastServe: app.fastServe,
       accessLog: options.accessLog,
-      ...(metrics ? { metrics, routeOf: cacheRouteOf(app.routeOf) } : {}),
+      ...(metrics ? { metrics, routeOf: app.routeOf } : {}),
       host,
       port,
       tls: tls && { cert: tls.cert, key: tls.key },

@@ -13,7 +13,6 @@ import { startServer, type StartServerOptions } from './node-server';
 import { openRegistryBackends, type RegistryBackends } from './open-registry-backends';
 import { startWorkerCluster } from './workers/cluster-primary';
 import { createWorkerMetrics, runClusterWorker, withWorkerHealth } from './workers/cluster-worker';
-import { cacheRouteOf } from './workers/route-of-cache';
 
 export interface RegistryServerOptions {
   config: ServerConfig;
@@ -87,7 +86,7 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
         fetch: app.fetch,
         fastServe: options.fastServe,
         fastRead: app.fastRead,
-        routeOf: cacheRouteOf(app.routeOf),
+        routeOf: app.routeOf,
         metrics,
         accessLog: options.accessLog,
         host: options.host,

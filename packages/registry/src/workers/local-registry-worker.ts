@@ -9,7 +9,6 @@ import { startServer } from '../node-server';
 import { openFsBlobStore } from '../storage/fs-blob-store';
 import { connectMetadataStore } from '../storage/remote-metadata-store';
 import { createWorkerMetrics, runClusterWorker, withWorkerHealth } from './cluster-worker';
-import { cacheRouteOf } from './route-of-cache';
 
 export interface LocalRegistryWorkerOptions {
   /** Called once per request when it ends (the access log); none by default. */
@@ -48,7 +47,7 @@ export function runLocalRegistryWorker(options: LocalRegistryWorkerOptions = {})
     const server = await startServer({
       fetch: app.fetch,
       fastServe: withWorkerHealth(app.fastServe),
-      routeOf: cacheRouteOf(app.routeOf),
+      routeOf: app.routeOf,
       metrics,
       accessLog: options.accessLog,
       host: setup.host,
