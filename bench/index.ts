@@ -6,7 +6,8 @@
 //   pnpm bench package --runs 5         packaging only (--runs N, --binary PATH, --parallel N)
 //   pnpm bench registry --duration 5    registry only (--duration S, --connections N, --zip-mib N,
 //                                       --upload-mib N, --download-runs N)
-//   pnpm bench scale --duration 5       scale-out only (--duration S, --connections N, --upload-mib N, --init-runs N)
+//   pnpm bench scale --duration 5       scale-out only (--duration S, --connections N, --upload-mib N, --init-runs N,
+//                                       --init-binary-mib N, --only reads,init,upload)
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +16,7 @@ import { parseArgs } from 'node:util';
 const BENCHES = {
   package: ['runs', 'binary', 'parallel'],
   registry: ['duration', 'connections', 'zip-mib', 'upload-mib', 'download-runs'],
-  scale: ['duration', 'connections', 'upload-mib', 'init-runs'],
+  scale: ['duration', 'connections', 'upload-mib', 'init-runs', 'init-binary-mib', 'only'],
   desktop: ['runs', 'binary', 'upload-mib'],
 } as const;
 type Bench = keyof typeof BENCHES;

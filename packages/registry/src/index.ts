@@ -51,6 +51,7 @@ export {
   BlobRangeError,
   BlobTooLargeError,
   StoreConflictError,
+  StoreFullError,
   StoreLockedError,
   StoreNotFoundError,
   StoreQuotaError,
@@ -69,6 +70,7 @@ export {
 export { PREPARED_DOCUMENT_VERSION, preparedDocumentSchema } from './storage/records';
 // The PostgreSQL store is the subpath @signet/registry/postgres: `pg` stays out of the embedded default's graph.
 export {
+  BlobContainerMissingError,
   isSha256,
   type BlobStore,
   type ByteRange,

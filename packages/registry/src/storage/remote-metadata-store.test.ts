@@ -13,6 +13,7 @@ import { examplePreparedDocument, runMetadataStoreContract } from './contract/me
 import {
   BlobTooLargeError,
   StoreConflictError,
+  StoreFullError,
   StoreLockedError,
   StoreNotFoundError,
   StoreQuotaError,
@@ -201,6 +202,7 @@ describe.each(Object.entries(PAIRS))('a remote handle over %s', (_serialization,
       { retryAfterSeconds: 7 },
     ],
     ['a StoreLockedError', new StoreLockedError('Open by process 12.'), StoreLockedError, {}],
+    ['a StoreFullError', new StoreFullError('database'), StoreFullError, { part: 'database' }],
     ['a StoreSchemaError', new StoreSchemaError('Schema 99 is newer.'), StoreSchemaError, {}],
     ['a BlobTooLargeError', new BlobTooLargeError(1024), BlobTooLargeError, { maxBytes: 1024 }],
     [
