@@ -203,3 +203,43 @@ describe('startServer fastRead', () => {
     expect((await send(server.url, path)).body).toContain('"1.0.0"');
   });
 });
+
+describe('request metrics', () => {
+  it('labels each request with the route of its method and path, remembered, and right after the memory starts over', async () => {
+    const observed: { method: string; route: string; status: number }[] = [];
+    const asked: string[] = [];
+    const metrics = await startServer({
+      fetch: () => new Response('ok'),
+      host: '127.0.0.1',
+      port: 0,
+      metrics: { observeRequest: ({ method, route, status }) => observed.push({ method, route, status }) },
+      routeOf: (method, path) => {
+        asked.push(`${method} ${path}`);
+        return `${method}:${path.split('/')[1]}`;
+      },
+    });
+    try {
+      const paths = ['/a/1', '/a/1', '/b/1?q=1', '/a/1'];
+      for (const path of paths) await send(metrics.url, path);
+      await send(metrics.url, '/a/1', { method: 'HEAD' });
+      // More distinct paths than are remembered: the memory starts over and every route is still its own.
+      for (let i = 0; i < 1_100; i++) await send(metrics.url, `/c/${i}`);
+      await send(metrics.url, '/a/1');
+      await expect.poll(() => observed.length).toBe(paths.length + 1 + 1_100 + 1);
+      expect(observed.slice(0, 5).map(({ method, route }) => `${method} ${route}`)).toEqual([
+        'GET GET:a',
+        'GET GET:a',
+        'GET GET:b',
+        'GET GET:a',
+        'HEAD HEAD:a',
+      ]);
+      expect(observed.slice(5, -1).every(({ route }) => route === 'GET:c')).toBe(true);
+      expect(observed.at(-1)).toEqual({ method: 'GET', route: 'GET:a', status: 200 });
+      // The router was asked once per method and path (the query is not part of it), and again after starting over.
+      expect(asked.slice(0, 3)).toEqual(['GET /a/1', 'GET /b/1', 'HEAD /a/1']);
+      expect(asked.filter((entry) => entry === 'GET /a/1')).toHaveLength(2);
+    } finally {
+      await metrics.close();
+    }
+  }, 60_000);
+});

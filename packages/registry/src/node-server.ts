@@ -312,15 +312,24 @@ const LONGEST_REMEMBERED_PATH = 256;
  * length: a client inventing paths only makes it start over.
  */
 function rememberRoutes(routeOf: (method: string, path: string) => string): (method: string, path: string) => string {
-  const known = new Map<string, string>();
+  // By method, then by path: the path is the request's own URL string, whose hash the fast path's lookup has
+  // already computed, so a hit builds no key.
+  const known = new Map<string, Map<string, string>>();
+  let size = 0;
   return (method, path) => {
     if (path.length > LONGEST_REMEMBERED_PATH) return routeOf(method, path);
-    const key = `${method} ${path}`;
-    let route = known.get(key);
+    let byPath = known.get(method);
+    let route = byPath?.get(path);
     if (route === undefined) {
       route = routeOf(method, path);
-      if (known.size >= ROUTES_KEPT) known.clear();
-      known.set(key, route);
+      if (size >= ROUTES_KEPT) {
+        known.clear();
+        size = 0;
+        byPath = undefined;
+      }
+      if (byPath === undefined) known.set(method, (byPath = new Map<string, string>()));
+      byPath.set(path, route);
+      size++;
     }
     return route;
   };
