@@ -57,6 +57,12 @@ export interface RegistryAppOptions {
    * `tokenCacheTtlMs: Infinity`: the caches then follow the events, not a clock.
    */
   changeFeed?: ChangeFeed | undefined;
+  /**
+   * How long a blob no record references any more is kept before it is deleted, in ms. Default 0: this app is the
+   * one process writing its stores. Give `SHARED_STORE_BLOB_GRACE_MS` when others write them too (workers,
+   * replicas): their uploads of identical bytes are not seen by this process's per-digest lock (blob-keeper.ts).
+   */
+  replacedBlobGraceMs?: number | undefined;
   /** How long a cached token is trusted. Default 5 s. */
   tokenCacheTtlMs?: number | undefined;
   /** Prometheus metrics: served at `GET /metrics` and fed by the store's writes and the cache invalidations. */
@@ -175,6 +181,7 @@ export function createRegistryApp(options: RegistryAppOptions): RegistryApp {
       maxFileBytes: options.maxFileBytes,
       draftQuotaBytes: options.draftQuotaBytes,
       validations: { maxConcurrent: options.maxConcurrentValidations, maxQueued: options.maxQueuedValidations },
+      replacedBlobGraceMs: options.replacedBlobGraceMs,
     }),
     auth,
     readModel,

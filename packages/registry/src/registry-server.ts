@@ -11,6 +11,7 @@ import { ensureLocalTls } from './local-tls';
 import { createRegistryMetrics, type RegistryMetrics } from './metrics';
 import { startServer, type StartServerOptions } from './node-server';
 import { openRegistryBackends, type RegistryBackends } from './open-registry-backends';
+import { SHARED_STORE_BLOB_GRACE_MS } from './services/blob-keeper';
 import { startWorkerCluster } from './workers/cluster-primary';
 import { createWorkerMetrics, runClusterWorker, withWorkerHealth } from './workers/cluster-worker';
 
@@ -78,6 +79,7 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
       // Shared stores: the caches follow the change feed (and drop everything when it reconnects), not a clock.
       readCacheTtlMs: backends.shared ? Infinity : undefined,
       tokenCacheTtlMs: backends.shared ? Infinity : undefined,
+      replacedBlobGraceMs: backends.shared ? SHARED_STORE_BLOB_GRACE_MS : undefined,
       metrics,
       readinessChecks: backends.readinessChecks,
     });

@@ -33,6 +33,8 @@ export interface DraftServiceOptions {
   /** Default 10 GiB: ten large multi-platform releases being assembled at once. */
   draftQuotaBytes?: number | undefined;
   reportCache?: ReportCacheOptions | undefined;
+  /** `createBlobKeeper`'s grace: give `SHARED_STORE_BLOB_GRACE_MS` when other processes write the same stores. */
+  replacedBlobGraceMs?: number | undefined;
   validations?: ValidationGateOptions | undefined;
 }
 
@@ -48,7 +50,7 @@ export function createDraftServiceDeps(options: DraftServiceOptions): DraftServi
     zipLimits: options.zipLimits ?? DEFAULT_ZIP_LIMITS,
     maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
     draftQuotaBytes: options.draftQuotaBytes ?? DEFAULT_DRAFT_QUOTA_BYTES,
-    keeper: createBlobKeeper(metadata, blobs),
+    keeper: createBlobKeeper(metadata, blobs, { graceMs: options.replacedBlobGraceMs }),
     reports: createReportCache(options.reportCache),
     validations: createValidationGate(options.validations),
     failedLeases: createFailedLeases(metadata),

@@ -143,7 +143,7 @@ const BACKENDS: { name: string; head: boolean; open: () => Promise<{ blobs: Blob
   { name: 'memory', head: true, open: () => Promise.resolve({ blobs: openMemoryBlobStore(), close: async () => {} }) },
   {
     name: 'fs',
-    head: false,
+    head: true,
     open: async () => {
       const folder = await mkdtemp(join(tmpdir(), 'signet-gc-fs-'));
       return { blobs: await openFsBlobStore({ dataDir: folder }), close: () => rm(folder, { recursive: true }) };

@@ -21,7 +21,7 @@ afterAll(async () => {
 
 describeBlobStoreContract('fs', {
   // No URLs to hand out; a refusing folder would need a read-only file system (root writes through chmod).
-  capabilities: { presign: false, flatMemory: true, leftovers: true, refuseWrites: false },
+  capabilities: { presign: false, flatMemory: true, leftovers: true, refuseWrites: false, head: true },
   async createBackend() {
     const dataDir = await newDir();
     return {

@@ -48,6 +48,10 @@ export async function openFsBlobStore(options: FsBlobStoreOptions): Promise<Blob
       const info = isSha256(sha256) ? await statFile(pathOf(sha256)) : undefined;
       return info && { size: info.size };
     },
+    async head(sha256) {
+      const info = isSha256(sha256) ? await statFile(pathOf(sha256)) : undefined;
+      return info && { sha256, size: info.size, lastModified: info.mtime };
+    },
     async open(sha256, range) {
       const handle = isSha256(sha256) ? await openFile(pathOf(sha256)) : undefined;
       if (!handle) throw new StoreNotFoundError(`Blob ${JSON.stringify(sha256)} does not exist.`);

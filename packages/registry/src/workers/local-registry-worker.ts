@@ -6,6 +6,7 @@ import type { AccessLogEntry } from '../access-log';
 import { createRegistryApp } from '../app';
 import { createChannelChangeFeed } from '../change-feed/channel-change-feed';
 import { startServer } from '../node-server';
+import { SHARED_STORE_BLOB_GRACE_MS } from '../services/blob-keeper';
 import { openFsBlobStore } from '../storage/fs-blob-store';
 import { connectMetadataStore } from '../storage/remote-metadata-store';
 import { createWorkerMetrics, runClusterWorker, withWorkerHealth } from './cluster-worker';
@@ -42,6 +43,8 @@ export function runLocalRegistryWorker(options: LocalRegistryWorkerOptions = {})
       // Other workers write the same store: the caches follow the feed the primary relays, not a clock.
       readCacheTtlMs: Infinity,
       tokenCacheTtlMs: Infinity,
+      // Their uploads do not take this process's per-digest lock: an unused blob waits out a grace (blob-keeper.ts).
+      replacedBlobGraceMs: SHARED_STORE_BLOB_GRACE_MS,
       metrics,
     });
     const server = await startServer({
