@@ -38,6 +38,7 @@ import {
   StoreNotFoundError,
   StoreUnavailableError,
 } from './errors';
+import { collectStreamGarbage } from './stream-garbage';
 
 /** Options of `openS3BlobStore`. */
 export interface S3BlobStoreOptions {
@@ -247,6 +248,7 @@ async function uploadVerified(
       if (size > options.maxBytes) throw new BlobTooLargeError(options.maxBytes);
       hash.update(chunk);
       if (!body.write(chunk)) await Promise.race([once(body, 'drain'), done]);
+      collectStreamGarbage(chunk.byteLength);
     }
   } catch (error) {
     body.destroy(error instanceof Error ? error : new Error(String(error)));
