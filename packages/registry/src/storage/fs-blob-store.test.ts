@@ -21,7 +21,7 @@ afterAll(async () => {
 
 describeBlobStoreContract('fs', {
   // No URLs to hand out; a refusing folder would need a read-only file system (root writes through chmod).
-  capabilities: { presign: false, flatMemory: true, leftovers: true, refuseWrites: false, head: true },
+  capabilities: { presign: false, flatMemory: true, leftovers: true, refuseWrites: false, head: true, ping: true },
   async createBackend() {
     const dataDir = await newDir();
     return {
@@ -94,5 +94,15 @@ describe('openFsBlobStore', () => {
     for await (const stored of store.list()) listed.push(stored.sha256);
     expect(listed).toEqual([digest]);
     expect(existsSync(join(dataDir, 'blobs', 'zz', 'x'))).toBe(true);
+  });
+});
+
+describe('fs blob store ping', () => {
+  it('fails with StoreUnavailableError once its folder is gone', async () => {
+    const dataDir = await newDir();
+    const store = await openFsBlobStore({ dataDir });
+    await store.ping!();
+    await rm(join(dataDir, 'blobs'), { recursive: true });
+    await expect(store.ping!()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
   });
 });

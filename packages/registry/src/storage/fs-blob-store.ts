@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Dirent } from 'node:fs';
-import { mkdir, open, opendir, rename, rm, stat, unlink, utimes, type FileHandle } from 'node:fs/promises';
+import { constants, type Dirent } from 'node:fs';
+import { access, mkdir, open, opendir, rename, rm, stat, unlink, utimes, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 
@@ -13,7 +13,13 @@ import {
   type StagedBlob,
   type StoredBlob,
 } from './blob-store';
-import { BlobDigestMismatchError, BlobRangeError, BlobTooLargeError, StoreNotFoundError } from './errors';
+import {
+  BlobDigestMismatchError,
+  BlobRangeError,
+  BlobTooLargeError,
+  StoreNotFoundError,
+  StoreUnavailableError,
+} from './errors';
 import { collectStreamGarbage } from './stream-garbage';
 
 /** Options of `openFsBlobStore`. */
@@ -46,6 +52,17 @@ export async function openFsBlobStore(options: FsBlobStoreOptions): Promise<Blob
     async stat(sha256) {
       const info = isSha256(sha256) ? await statFile(pathOf(sha256)) : undefined;
       return info && { size: info.size };
+    },
+    // The folder is there and this process may write it (a volume unmounted, or made read-only, under a server).
+    async ping() {
+      try {
+        await access(tmpDir, constants.R_OK | constants.W_OK);
+      } catch (error) {
+        throw new StoreUnavailableError(
+          `Expected the blob folder ${root} to be there and writable, found ${String((error as NodeJS.ErrnoException).code ?? error)}; check the volume of the data folder.`,
+          { cause: error },
+        );
+      }
     },
     async head(sha256) {
       const info = isSha256(sha256) ? await statFile(pathOf(sha256)) : undefined;
