@@ -7,25 +7,30 @@
 //
 //   pnpm exec tsx bench/fast-path-cpu.ts [--bundle FILE]… [--rounds N] [--duration S] [--zip-mib N]
 //     [--upload-mib N] [--no-upload] [--no-nginx]
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomFillSync } from 'node:crypto';
-import { createWriteStream, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 
-import { decryptPrivateKey, inspectKey } from '@signet/core';
-import { packageRelease, readReleaseFiles, signRelease, type ReleaseFile } from '@signet/core/node';
-import { createFakeExecutable, writeExampleProject } from '@signet/core/testing';
-
 import { buildCli, CLI_NODE_FLAGS } from '../scripts/build-cli';
+import {
+  buildRelease,
+  call,
+  curlSpeed,
+  freePort,
+  median,
+  MIB,
+  NS,
+  publish,
+  stopChild,
+  TYPE,
+  writeRandomExecutable,
+} from './registry-fixture';
 
-const NS = 'acme';
-const TYPE = 'hello';
-const MIB = 2 ** 20;
 // Clock ticks per second of /proc/PID/stat (USER_HZ): 100 on every Linux this runs on.
 const HZ = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 
@@ -52,12 +57,6 @@ interface Server {
   url: string;
   pid: number;
   stop(): Promise<void>;
-}
-
-interface Release {
-  files: ReleaseFile[];
-  keyId: string;
-  publicKeyArmored: string;
 }
 
 const root = await mkdtemp(join(tmpdir(), 'signet-bench-fast-path-'));
@@ -215,36 +214,6 @@ function status(pid: number) {
   return { hwm: kb('VmHWM'), rss: kb('VmRSS') };
 }
 
-function curlSpeed(args: string[], direction: 'download' | 'upload'): number {
-  const out = execFileSync(
-    'curl',
-    ['-sS', '-H', 'Expect:', '-w', `%{http_code} %{size_${direction}} %{time_total}`, ...args],
-    { encoding: 'utf8' },
-  );
-  const [code, bytes, seconds] = out.trim().split(/\s+/).slice(-3).map(Number) as [number, number, number];
-  if (code < 200 || code > 299) throw new Error(`curl ${args.at(-1)}: expected 2xx, found ${code}: ${out}`);
-  return bytes / seconds / 1e6;
-}
-
-async function buildRelease(dir: string, zipMiB: number): Promise<Release> {
-  const project = await writeExampleProject(dir, { platforms: ['linux_amd64', 'darwin_arm64', 'windows_amd64'] });
-  await writeRandomExecutable(join(dir, 'bin', 'linux_amd64', `${TYPE}_v1.0.0`), 'linux_amd64', zipMiB * MIB);
-  await packageRelease({
-    name: TYPE,
-    version: '1.0.0',
-    protocols: ['6.0'],
-    inputs: [{ path: join(dir, 'bin') }],
-    outDir: project.distDir,
-  });
-  const key = await decryptPrivateKey(await readFile(project.privateKeyPath), project.passphrase);
-  await signRelease(await readReleaseFiles([project.distDir]), key);
-  return {
-    files: await readReleaseFiles([project.distDir]),
-    keyId: (await inspectKey(project.publicKeyArmored)).keyId,
-    publicKeyArmored: project.publicKeyArmored,
-  };
-}
-
 async function buildUploadZip(dir: string, mib: number): Promise<string> {
   const name = `terraform-provider-${TYPE}_2.0.0_linux_amd64.zip`;
   await mkdir(dir, { recursive: true });
@@ -254,62 +223,6 @@ async function buildUploadZip(dir: string, mib: number): Promise<string> {
   await rm(binary);
   await stat(join(dir, name));
   return join(dir, name);
-}
-
-async function writeRandomExecutable(path: string, platform: string, size: number): Promise<void> {
-  const out = createWriteStream(path, { mode: 0o755 });
-  const header = createFakeExecutable(platform, 4096);
-  out.write(header);
-  const chunk = Buffer.alloc(16 * MIB);
-  for (let written = header.length; written < size; written += chunk.length) {
-    const slice = chunk.subarray(0, Math.min(chunk.length, size - written));
-    randomFillSync(slice);
-    if (!out.write(slice)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-  }
-  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
-}
-
-async function publish(url: string, token: string, release: Release) {
-  const api = (method: string, path: string, body?: unknown) => call(url, token, method, path, body);
-  await api('POST', '/api/v1/namespaces', { name: NS, visibility: 'public' });
-  await api('POST', `/api/v1/namespaces/${NS}/keys`, { ascii_armor: release.publicKeyArmored });
-  await api('POST', `/api/v1/namespaces/${NS}/providers`, { type: TYPE });
-  await api('POST', `/api/v1/providers/${NS}/${TYPE}/versions`, {
-    version: '1.0.0',
-    protocols: ['6'],
-    key_id: release.keyId,
-  });
-  for (const file of release.files) {
-    await api(
-      'PUT',
-      `/api/v1/providers/${NS}/${TYPE}/versions/1.0.0/files/${file.fileName}`,
-      await readFile(file.path),
-    );
-  }
-  await api('POST', `/api/v1/providers/${NS}/${TYPE}/versions/1.0.0/publish`);
-  const download = `/v1/providers/${NS}/${TYPE}/1.0.0/download/linux/amd64`;
-  const { download_url } = (await (await fetch(url + download)).json()) as { download_url: string };
-  return {
-    versions: `/v1/providers/${NS}/${TYPE}/versions`,
-    download,
-    mirror: `/mirror/localhost/${NS}/${TYPE}/1.0.0.json`,
-    zip: new URL(download_url, url).pathname,
-  };
-}
-
-async function call(url: string, token: string, method: string, path: string, body?: unknown): Promise<Response> {
-  const binary = body instanceof Uint8Array;
-  const response = await fetch(url + path, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      'content-type': binary ? 'application/octet-stream' : 'application/json',
-    },
-    ...(body === undefined ? {} : { body: binary ? body : JSON.stringify(body) }),
-  });
-  if (!response.ok)
-    throw new Error(`${method} ${path}: expected 2xx, found ${response.status} ${await response.text()}`);
-  return response;
 }
 
 async function startSignet(name: string, bundle: string, dataDir: string, token: string): Promise<Server> {
@@ -377,23 +290,4 @@ http {
   }
   // nginx's CPU is spread over its workers: not measured (pid 0), only its req/s and MB/s.
   return { name: 'nginx', url, pid: 0, stop: () => stopChild(child, exited) };
-}
-
-async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {
-  if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-  await exited;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function median(numbers: number[]): number {
-  const sorted = [...numbers].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }

@@ -17,30 +17,36 @@
 //   pnpm bench registry [--duration S] [--connections N] [--zip-mib N] [--upload-mib N] [--download-runs N]
 //                       [--workers N]
 // A quick look that it all runs (figures meaningless): --duration 2 --zip-mib 8 --upload-mib 16 --download-runs 1
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomFillSync } from 'node:crypto';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 
-import { decryptPrivateKey, inspectKey } from '@signet/core';
-import { packageRelease, readReleaseFiles, signRelease, type ReleaseFile } from '@signet/core/node';
-import { createFakeExecutable, writeExampleProject } from '@signet/core/testing';
-
 import { buildCli, CLI_NODE_FLAGS } from '../scripts/build-cli';
+import {
+  buildRelease,
+  call,
+  curlSpeed,
+  freePort,
+  median,
+  MIB,
+  NS,
+  publish,
+  stopChild,
+  TYPE,
+  writeRandomExecutable,
+  type Release,
+} from './registry-fixture';
 
 const MIN_RPS_RATIO = 0.5;
 const MIN_WORKERS_RPS_RATIO = 0.8;
 const MAX_P99_MS = 10;
 const MAX_UPLOAD_RSS_MIB = 150;
-const NS = 'acme';
-const TYPE = 'hello';
 const TOOLS = ['wrk', 'nginx', 'curl', 'zip'];
-const MIB = 2 ** 20;
 
 const { values } = parseArgs({
   options: {
@@ -57,12 +63,6 @@ const { values } = parseArgs({
 const bundleDir = await mkdtemp(join(tmpdir(), 'signet-bench-cli-'));
 process.once('exit', () => execFileSync('rm', ['-rf', bundleDir]));
 const bundled = buildCli(join(bundleDir, 'signet.mjs'));
-
-interface Release {
-  files: ReleaseFile[];
-  keyId: string;
-  publicKeyArmored: string;
-}
 
 interface Signet {
   /** How it is shown: `signet` (one process) or `signet ×N` (--workers N). */
@@ -137,83 +137,6 @@ async function main(): Promise<number> {
 }
 
 // The release -------------------------------------------------------------------------------------------------
-
-/** The example provider for 3 platforms; linux_amd64's binary is `zipMiB` of random bytes behind a real header. */
-async function buildRelease(dir: string, zipMiB: number): Promise<Release> {
-  const project = await writeExampleProject(dir, { platforms: ['linux_amd64', 'darwin_arm64', 'windows_amd64'] });
-  await writeRandomExecutable(join(dir, 'bin', 'linux_amd64', `${TYPE}_v1.0.0`), 'linux_amd64', zipMiB * MIB);
-  await packageRelease({
-    name: TYPE,
-    version: '1.0.0',
-    protocols: ['6.0'],
-    inputs: [{ path: join(dir, 'bin') }],
-    outDir: project.distDir,
-  });
-  const key = await decryptPrivateKey(await readFile(project.privateKeyPath), project.passphrase);
-  await signRelease(await readReleaseFiles([project.distDir]), key);
-  return {
-    files: await readReleaseFiles([project.distDir]),
-    keyId: (await inspectKey(project.publicKeyArmored)).keyId,
-    publicKeyArmored: project.publicKeyArmored,
-  };
-}
-
-async function writeRandomExecutable(path: string, platform: string, size: number): Promise<void> {
-  const out = createWriteStream(path, { mode: 0o755 });
-  const header = createFakeExecutable(platform, 4096);
-  out.write(header);
-  const chunk = Buffer.alloc(16 * MIB);
-  for (let written = header.length; written < size; written += chunk.length) {
-    const slice = chunk.subarray(0, Math.min(chunk.length, size - written));
-    randomFillSync(slice);
-    if (!out.write(slice)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-  }
-  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
-}
-
-/** Publishes 1.0.0 as terraform would find it; returns the paths the read benchmarks fetch. */
-async function publish(url: string, token: string, release: Release) {
-  const api = (method: string, path: string, body?: unknown) => call(url, token, method, path, body);
-  await api('POST', '/api/v1/namespaces', { name: NS, visibility: 'public' });
-  await api('POST', `/api/v1/namespaces/${NS}/keys`, { ascii_armor: release.publicKeyArmored });
-  await api('POST', `/api/v1/namespaces/${NS}/providers`, { type: TYPE });
-  await api('POST', `/api/v1/providers/${NS}/${TYPE}/versions`, {
-    version: '1.0.0',
-    protocols: ['6'],
-    key_id: release.keyId,
-  });
-  for (const file of release.files) {
-    await api(
-      'PUT',
-      `/api/v1/providers/${NS}/${TYPE}/versions/1.0.0/files/${file.fileName}`,
-      await readFile(file.path),
-    );
-  }
-  await api('POST', `/api/v1/providers/${NS}/${TYPE}/versions/1.0.0/publish`);
-  const download = `/v1/providers/${NS}/${TYPE}/1.0.0/download/linux/amd64`;
-  const { download_url } = (await (await fetch(url + download)).json()) as { download_url: string };
-  return {
-    versions: `/v1/providers/${NS}/${TYPE}/versions`,
-    download,
-    mirror: `/mirror/localhost/${NS}/${TYPE}/1.0.0.json`,
-    zip: new URL(download_url, url).pathname,
-  };
-}
-
-async function call(url: string, token: string, method: string, path: string, body?: unknown): Promise<Response> {
-  const binary = body instanceof Uint8Array;
-  const response = await fetch(url + path, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      'content-type': binary ? 'application/octet-stream' : 'application/json',
-    },
-    ...(body === undefined ? {} : { body: binary ? body : JSON.stringify(body) }),
-  });
-  if (!response.ok)
-    throw new Error(`${method} ${path}: expected 2xx, found ${response.status} ${await response.text()}`);
-  return response;
-}
 
 // The servers -------------------------------------------------------------------------------------------------
 
@@ -304,19 +227,6 @@ http {
   return { url, stop: () => stopChild(child, exited) };
 }
 
-async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {
-  if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-  await exited;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** Writes what Signet answers on each path under nginx's root, so both serve the same bytes. */
 function copyBodiesForNginx(url: string, www: string, paths: string[]): void {
   for (const path of paths) {
@@ -396,18 +306,6 @@ function benchDownload(signets: Signet[], nginx: Nginx, path: string, size: numb
       `  ${server.name.padEnd(10)} median ${ours.toFixed(0)} MB/s (${speeds[i]!.map((s) => s.toFixed(0)).join(', ')})${ratio}`,
     );
   });
-}
-
-/** MB/s (10^6 bytes) of one curl transfer; throws unless it ends 2xx. */
-function curlSpeed(args: string[], direction: 'download' | 'upload'): number {
-  const out = execFileSync(
-    'curl',
-    ['-sS', '-H', 'Expect:', '-w', `%{http_code} %{size_${direction}} %{time_total}`, ...args],
-    { encoding: 'utf8' },
-  );
-  const [code, bytes, seconds] = out.trim().split(/\s+/).slice(-3).map(Number) as [number, number, number];
-  if (code < 200 || code > 299) throw new Error(`curl ${args.at(-1)}: expected 2xx, found ${code}: ${out}`);
-  return bytes / seconds / 1e6;
 }
 
 // 3. Upload ---------------------------------------------------------------------------------------------------
@@ -496,10 +394,4 @@ function verdict(ok: boolean): string {
 
 function fmtRps(rps: number): string {
   return rps.toFixed(0).padStart(7);
-}
-
-function median(numbers: number[]): number {
-  const sorted = [...numbers].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
